@@ -1,0 +1,81 @@
+// The command line: parses arguments with commander, calls one command module, and is the
+// only place that turns errors into exit codes and printed messages.
+import { Command, CommanderError, Option } from 'commander';
+import { ArkiveError, asArkiveError, ExitCode } from '../errors.js';
+import { printError, printJson, processIo, type Io } from './io.js';
+import type { CommandOptions } from './options.js';
+import { quarantineCommand } from './quarantine.js';
+import { runCommand } from './run.js';
+import { runsCommand } from './runs.js';
+
+interface Globals {
+  home?: string;
+  json?: boolean;
+  cwd?: string;
+}
+
+export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, env, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const failure = error instanceof ArkiveError ? error : asArkiveError(error, `arkive ${argv.join(' ')}`);
+    if (program.opts<Globals>().json) printJson(io, { error: failure.toJSON() });
+    printError(io, failure);
+    return failure.exitCode;
+  }
+}
+
+function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
+  const program = new Command('arkive')
+    .description('Archive machine-learning data permanently: clean it into SQLite, release it on Arweave, fetch it verified.')
+    .option('--home <dir>', 'state directory (default: $ARKIVE_HOME or ./.arkive)')
+    .option('--json', 'print machine-readable JSON')
+    .option('-C, --cwd <dir>', 'project directory holding pipelines/ (default: the current directory)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError('(run arkive --help for usage)');
+
+  const common = (cmd: Command): CommandOptions => {
+    const g = cmd.optsWithGlobals<Globals>();
+    return { cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, env, io };
+  };
+  const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => setExit(await fn(...args));
+
+  program.command('run')
+    .description('run a pipeline by name: extract, clean, load (exit 0 only if loaded or unchanged)')
+    .argument('<pipeline>', 'name of pipelines/<pipeline>.ts')
+    .option('--dry-run', 'print the plan and check the sources, change nothing')
+    .action(action(async (pipeline: string, opts: { dryRun?: boolean }, cmd: Command) =>
+      runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun })));
+
+  program.command('runs')
+    .description('run history, most recent first')
+    .option('--pipeline <name>', 'only runs of this pipeline')
+    .addOption(new Option('--limit <n>', 'how many runs').argParser(positiveInt).default(50))
+    .action(action(async (opts: { pipeline?: string; limit: number }, cmd: Command) =>
+      runsCommand({ ...common(cmd), pipeline: opts.pipeline, limit: opts.limit })));
+
+  program.command('quarantine')
+    .description('rows a run could not load, with location and reason (default: the latest run)')
+    .option('--run <id>', 'run ID (see arkive runs)')
+    .option('--reason <code>', 'only this reason code')
+    .addOption(new Option('--limit <n>', 'how many rows').argParser(positiveInt).default(100))
+    .action(action(async (opts: { run?: string; reason?: string; limit: number }, cmd: Command) =>
+      quarantineCommand({ ...common(cmd), run: opts.run, reason: opts.reason, limit: opts.limit })));
+
+  return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(ExitCode.usage, 'arkive.invalidArgument', `not a positive integer: ${value}`);
+  return n;
+}

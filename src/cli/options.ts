@@ -1,0 +1,11 @@
+// Options every command accepts, as one object (changesets style: commands take options
+// with `cwd` and are callable from tests without a process).
+import type { Io } from './io.js';
+
+export interface CommandOptions {
+  cwd: string;
+  home?: string | undefined;
+  json?: boolean | undefined;
+  env?: NodeJS.ProcessEnv;
+  io: Io;
+}

@@ -1,0 +1,30 @@
+// `arkive runs`: run history, most recent first.
+import { createSystem } from '../system.js';
+import { printJson, table } from './io.js';
+import type { CommandOptions } from './options.js';
+
+export interface RunsCommandOptions extends CommandOptions {
+  pipeline?: string | undefined;
+  limit?: number | undefined;
+}
+
+export async function runsCommand(options: RunsCommandOptions): Promise<number> {
+  const store = await createSystem(options, options.env).openStore();
+  try {
+    const runs = await store.runs.list({ pipeline: options.pipeline, limit: options.limit });
+    if (options.json) {
+      printJson(options.io, runs.map((r) => ({ ...r, version: null })));
+      return 0;
+    }
+    options.io.out(table(
+      ['run', 'pipeline', 'status', 'extracted', 'loaded', 'changed', 'quarantined', 'started', 'seconds'],
+      runs.map((r) => [
+        r.runId, r.pipeline, r.status, String(r.rows.extracted), String(r.rows.loaded), String(r.rows.changed),
+        String(r.rows.quarantined), r.startedAt, r.durationMs === null ? '-' : (r.durationMs / 1000).toFixed(2),
+      ]),
+    ));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,63 @@
+// Schema migrations, applied in name order by kysely's Migrator the first time a home is
+// used and whenever a newer arkive opens an older home. Never edit a released migration:
+// add a new one.
+import { sql, type Kysely, type Migration } from 'kysely';
+
+const foundation: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('runs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text')
+      .addColumn('duration_ms', 'integer')
+      .addColumn('extracted', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('loaded', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('changed', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('quarantined', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('duplicates', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('removed', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('error_code', 'text')
+      .addColumn('error_message', 'text')
+      .execute();
+    await db.schema.createIndex('runs_by_pipeline').on('runs').columns(['pipeline', 'started_at']).execute();
+
+    // (dataset, key) is the identity of a record; the row is small enough for WITHOUT ROWID,
+    // which saves the second b-tree a rowid table would need for the primary key.
+    await db.schema
+      .createTable('records')
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('created_run', 'text', (c) => c.notNull())
+      .addColumn('changed_run', 'text', (c) => c.notNull())
+      .addColumn('seen_run', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('records_pk', ['dataset', 'key'])
+      .modifyEnd(sql`without rowid`)
+      .execute();
+
+    await db.schema
+      .createTable('quarantine')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('location', 'text', (c) => c.notNull())
+      .addColumn('line', 'integer')
+      .addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('raw_bytes', 'blob')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('quarantine_by_run').on('quarantine').columns(['run_id', 'reason']).execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': foundation,
+};

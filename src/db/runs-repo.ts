@@ -1,0 +1,81 @@
+// Run history: one row per `arkive run`, written when it starts and updated when it ends,
+// so a run killed mid-way stays visible as `running` with its start time.
+import type { Database } from './database.js';
+import type { Selectable } from 'kysely';
+import type { RunStatus, RunsTable } from './schema.js';
+
+export interface RunCounts {
+  extracted: number;
+  loaded: number;
+  changed: number;
+  quarantined: number;
+  duplicates: number;
+  removed: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  pipeline: string;
+  dataset: string;
+  status: RunStatus;
+  rows: RunCounts;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: { code: string; message: string } | null;
+}
+
+export class RunsRepo {
+  constructor(private readonly database: Database) {}
+
+  async start(run: { runId: string; pipeline: string; dataset: string; startedAt: string }): Promise<void> {
+    await this.database.db
+      .insertInto('runs')
+      .values({ id: run.runId, pipeline: run.pipeline, dataset: run.dataset, status: 'running', started_at: run.startedAt })
+      .execute();
+  }
+
+  async finish(runId: string, end: {
+    status: RunStatus; rows: RunCounts; finishedAt: string; durationMs: number;
+    error?: { code: string; message: string } | undefined;
+  }): Promise<void> {
+    await this.database.db
+      .updateTable('runs')
+      .set({
+        status: end.status, finished_at: end.finishedAt, duration_ms: end.durationMs, ...end.rows,
+        error_code: end.error?.code ?? null, error_message: end.error?.message ?? null,
+      })
+      .where('id', '=', runId)
+      .execute();
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const row = await this.database.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Most recent first. */
+  async list(filter: { pipeline?: string | undefined; limit?: number | undefined } = {}): Promise<RunRecord[]> {
+    let query = this.database.db.selectFrom('runs').selectAll();
+    if (filter.pipeline) query = query.where('pipeline', '=', filter.pipeline);
+    const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50).execute();
+    return rows.map(toRecord);
+  }
+}
+
+function toRecord(row: Selectable<RunsTable>): RunRecord {
+  return {
+    runId: row.id,
+    pipeline: row.pipeline,
+    dataset: row.dataset,
+    status: row.status,
+    rows: {
+      extracted: row.extracted, loaded: row.loaded, changed: row.changed,
+      quarantined: row.quarantined, duplicates: row.duplicates, removed: row.removed,
+    },
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+  };
+}

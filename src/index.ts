@@ -1,0 +1,9 @@
+// The library API: what pipeline files and training code import from 'arkive'.
+export { definePipeline, Rejection } from './pipeline/define.js';
+export type { CleanContext, Pipeline, PipelineSpec, ScheduleSpec, SnapshotOptions } from './pipeline/define.js';
+export { csv } from './pipeline/csv-extractor.js';
+export type { CsvOptions } from './pipeline/csv-extractor.js';
+export { jsonl } from './pipeline/jsonl-extractor.js';
+export type { JsonlOptions } from './pipeline/jsonl-extractor.js';
+export type { Extractor, ExtractContext, RawItem } from './pipeline/source.js';
+export { ArkiveError } from './errors.js';

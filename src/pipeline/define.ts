@@ -1,0 +1,114 @@
+// definePipeline: the typed API of pipelines/<name>.ts. A pipeline names its dataset, its
+// sources, how to clean a raw item into a record (or reject it with a reason), the zod
+// schema every stored record satisfies, and the key that identifies a record.
+import type { z } from 'zod';
+import { InputError } from '../errors.js';
+import type { Extractor } from './source.js';
+
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Returned by ctx.reject(): the item goes to quarantine with this reason. */
+export class Rejection {
+  constructor(readonly code: string, readonly message: string) {}
+}
+
+export interface CleanContext {
+  /** Name of the source the item came from. */
+  readonly source: string;
+  /** Line (or record number) of the item in that source. */
+  readonly line: number;
+  reject(code: string, message: string): Rejection;
+}
+
+export interface ScheduleSpec {
+  cron: string;
+  timezone?: string;
+  catchUp?: 'skip' | 'once';
+}
+
+export interface SnapshotOptions {
+  format?: 'jsonl.gz' | 'parquet';
+  targetChunkBytes?: number;
+  license?: string;
+}
+
+export interface PipelineSpec<S extends z.ZodType> {
+  name: string;
+  description: string;
+  /** Dataset the records belong to; default: the pipeline's name. */
+  dataset?: string;
+  sources: Extractor[];
+  /** Every stored record satisfies this schema (validated after clean). */
+  schema: S;
+  key: (record: z.output<S>) => string;
+  /**
+   * Normalise, enrich or reject one raw item. Synchronous on purpose: it runs for every row
+   * and a promise per row would cost more than the cleaning itself. Default: pass through.
+   */
+  clean?: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
+  schedule?: string | ScheduleSpec;
+  snapshot?: SnapshotOptions;
+}
+
+export interface Pipeline<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly dataset: string;
+  readonly sources: readonly Extractor[];
+  readonly schema: S;
+  readonly key: (record: z.output<S>) => string;
+  readonly clean: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
+  readonly schedule?: ScheduleSpec;
+  readonly snapshot: SnapshotOptions;
+}
+
+const PIPELINE = Symbol.for('arkive.pipeline');
+
+export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipeline<S> {
+  checkSpec(spec);
+  const pipeline: Pipeline<S> = {
+    name: spec.name,
+    description: spec.description,
+    dataset: spec.dataset ?? spec.name,
+    sources: [...spec.sources],
+    schema: spec.schema,
+    key: spec.key,
+    clean: spec.clean ?? ((fields) => fields as z.input<S>),
+    ...(spec.schedule !== undefined && {
+      schedule: typeof spec.schedule === 'string' ? { cron: spec.schedule } : spec.schedule,
+    }),
+    snapshot: spec.snapshot ?? {},
+  };
+  return Object.freeze(Object.assign(pipeline, { [PIPELINE]: true }));
+}
+
+export function isPipeline(value: unknown): value is Pipeline {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PIPELINE] === true;
+}
+
+function checkSpec(spec: PipelineSpec<z.ZodType>): void {
+  const problems: string[] = [];
+  const name = typeof spec?.name === 'string' ? spec.name : '';
+  if (!NAME_PATTERN.test(name)) problems.push(`name ${JSON.stringify(spec?.name)} must match ${NAME_PATTERN}`);
+  if (spec.dataset !== undefined && !NAME_PATTERN.test(spec.dataset)) {
+    problems.push(`dataset ${JSON.stringify(spec.dataset)} must match ${NAME_PATTERN}`);
+  }
+  if (!Array.isArray(spec.sources) || spec.sources.length === 0) problems.push('sources must list at least one source');
+  const names = (spec.sources ?? []).map((s) => s?.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) problems.push(`two sources are named "${repeated}"; give one a distinct name option`);
+  if (typeof spec.schema?.safeParse !== 'function') problems.push('schema must be a zod schema');
+  if (typeof spec.key !== 'function') problems.push('key must be a function of the record');
+  if (spec.clean !== undefined && typeof spec.clean !== 'function') problems.push('clean must be a function');
+  const cron = typeof spec.schedule === 'string' ? spec.schedule : spec.schedule?.cron;
+  if (spec.schedule !== undefined && (typeof cron !== 'string' || cron.trim() === '')) {
+    problems.push('schedule must be a cron expression or { cron, timezone?, catchUp? }');
+  }
+  if (problems.length) {
+    throw new InputError({
+      code: 'PIPELINE_INVALID',
+      message: `pipeline ${name || '(unnamed)'} is not valid: ${problems.join('; ')}`,
+      hint: 'Fix the definePipeline({...}) call in the pipeline file.',
+    });
+  }
+}

@@ -1,0 +1,133 @@
+// Executes a run: extract → clean → validate → load in batched transactions → finalize.
+// Every outcome is counted; every item that is not loaded is either a counted duplicate or a
+// quarantine row. The run row is written first, so even a killed run leaves a trace.
+import type { Database } from '../db/database.js';
+import type { QuarantineRepo } from '../db/quarantine-repo.js';
+import type { RecordsRepo, RecordWriter } from '../db/records-repo.js';
+import type { RunCounts, RunsRepo } from '../db/runs-repo.js';
+import type { RunStatus } from '../db/schema.js';
+import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
+import { cleanItem } from './clean-stage.js';
+import type { Pipeline } from './define.js';
+import { newRunId } from './run-id.js';
+import type { ExtractContext, Extractor, RawItem } from './source.js';
+
+export interface RunDeps {
+  database: Database;
+  runs: RunsRepo;
+  records: RecordsRepo;
+  quarantine: QuarantineRepo;
+  cwd: string;
+  now?: () => Date;
+}
+
+export interface RunResult {
+  runId: string;
+  pipeline: string;
+  dataset: string;
+  status: RunStatus;
+  rows: RunCounts;
+  quarantineReasons: Record<string, number>;
+  artifacts: unknown[];
+  uploadedBytes: number;
+  totalBytes: number;
+  startedAt: string;
+  durationMs: number;
+  error?: ArkiveError;
+}
+
+interface Sink {
+  writer: RecordWriter;
+  addQuarantine: ReturnType<QuarantineRepo['adder']>;
+  counts: RunCounts;
+}
+
+export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<RunResult> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const runId = newRunId(started);
+  const counts: RunCounts = { extracted: 0, loaded: 0, changed: 0, quarantined: 0, duplicates: 0, removed: 0 };
+  await deps.runs.start({ runId, pipeline: pipeline.name, dataset: pipeline.dataset, startedAt: started.toISOString() });
+  let status: RunStatus = 'failed';
+  let failure: ArkiveError | undefined;
+  try {
+    const ctx: ExtractContext = { cwd: deps.cwd };
+    for (const source of pipeline.sources) await source.check(ctx);
+    const sink: Sink = {
+      writer: deps.records.writer(pipeline.dataset, runId),
+      addQuarantine: deps.quarantine.adder(),
+      counts,
+    };
+    for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
+    await finalize(pipeline, runId, counts, deps.records);
+    status = counts.changed > 0 ? 'loaded' : 'unchanged';
+  } catch (error) {
+    failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
+  }
+  const durationMs = now().getTime() - started.getTime();
+  await deps.runs.finish(runId, {
+    status, rows: counts, finishedAt: now().toISOString(), durationMs,
+    error: failure && { code: failure.code, message: failure.message },
+  });
+  return {
+    runId, pipeline: pipeline.name, dataset: pipeline.dataset, status, rows: counts,
+    quarantineReasons: await deps.quarantine.countsByReason(runId),
+    artifacts: [], uploadedBytes: 0, totalBytes: 0,
+    startedAt: started.toISOString(), durationMs,
+    ...(failure && { error: failure }),
+  };
+}
+
+async function loadSource(
+  pipeline: Pipeline, source: Extractor, ctx: ExtractContext, runId: string, sink: Sink, database: Database,
+): Promise<void> {
+  const where = source.describe(ctx);
+  // One transaction per extracted batch: large enough to amortise the commit, small enough
+  // that a killed run loses at most one batch of work.
+  const writeBatch = database.sqlite.transaction((items: RawItem[]) => {
+    for (const item of items) loadItem(pipeline, source.name, `${where}:${item.line}`, item, runId, sink);
+  });
+  for await (const items of source.open(ctx)) writeBatch(items);
+}
+
+function loadItem(pipeline: Pipeline, source: string, origin: string, item: RawItem, runId: string, sink: Sink): void {
+  const { counts } = sink;
+  counts.extracted++;
+  const cleaned = cleanItem(pipeline, source, item);
+  let reason: string;
+  let message: string;
+  if (cleaned.kind === 'record') {
+    const put = sink.writer.put(cleaned.key, cleaned.hash, cleaned.data, origin);
+    if (put.outcome === 'duplicate') {
+      counts.duplicates++;
+      return;
+    }
+    if (put.outcome !== 'conflict') {
+      counts.loaded++;
+      if (put.outcome !== 'unchanged') counts.changed++;
+      return;
+    }
+    reason = 'duplicate_conflict';
+    message = `key ${JSON.stringify(cleaned.key)} was already loaded in this run from ${put.firstOrigin} with different content; the first one is kept`;
+  } else {
+    ({ reason, message } = cleaned);
+  }
+  counts.quarantined++;
+  sink.addQuarantine({
+    runId, pipeline: pipeline.name, source, location: origin, line: item.line,
+    raw: item.raw, rawBytes: item.rawBytes, reason, message,
+  });
+}
+
+/** Records the run did not see are gone from the sources: remove them, unless nothing loaded at all. */
+async function finalize(pipeline: Pipeline, runId: string, counts: RunCounts, records: RecordsRepo): Promise<void> {
+  if (counts.loaded === 0 && (await records.count(pipeline.dataset)) > 0) {
+    throw new RuntimeFailure({
+      code: 'NOTHING_LOADED',
+      message: `pipeline ${pipeline.name} loaded no record from its sources (${counts.extracted} extracted, ${counts.quarantined} quarantined); the dataset ${pipeline.dataset} is left as it was`,
+      hint: 'Check the sources (an empty or truncated file?) and the quarantine of this run: arkive runs --json.',
+    });
+  }
+  counts.removed = await records.removeUnseen(pipeline.dataset, runId);
+  counts.changed += counts.removed;
+}
