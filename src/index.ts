@@ -7,3 +7,6 @@ export { jsonl } from './pipeline/jsonl-extractor.js';
 export type { JsonlOptions } from './pipeline/jsonl-extractor.js';
 export type { Extractor, ExtractContext, RawItem } from './pipeline/source.js';
 export { ArkiveError } from './errors.js';
+export { htmlToText, stripHtml, decodeEntities } from './pipeline/cleaners/html.js';
+export { scrubContacts, scrubEmails, scrubPhones } from './pipeline/cleaners/pii.js';
+export { parseDate } from './pipeline/cleaners/dates.js';

@@ -1,0 +1,51 @@
+// Parses the date formats real exports mix into one ISO calendar date (YYYY-MM-DD, UTC):
+// ISO dates and timestamps, US slashes (MM/DD/YYYY), European dots (DD.MM.YYYY),
+// "5 Apr 2023", "Apr 5, 2023", and Unix epoch seconds or milliseconds. Impossible
+// calendar dates (2023-02-30) are refused, not rolled over.
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+const EU = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
+const DAY_MONTH = /^(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$/;
+const MONTH_DAY = /^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$/;
+const EPOCH = /^\d{9,13}$/;
+
+export function parseDate(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? fromEpoch(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  let m: RegExpExecArray | null;
+  if ((m = ISO.exec(text))) return m[4] && m[7] ? fromInstant(text) : ymd(+m[1]!, +m[2]!, +m[3]!);
+  if ((m = US.exec(text))) return ymd(+m[3]!, +m[1]!, +m[2]!);
+  if ((m = EU.exec(text))) return ymd(+m[3]!, +m[2]!, +m[1]!);
+  if ((m = DAY_MONTH.exec(text))) return ymd(+m[3]!, monthOf(m[2]!), +m[1]!);
+  if ((m = MONTH_DAY.exec(text))) return ymd(+m[3]!, monthOf(m[1]!), +m[2]!);
+  if (EPOCH.test(text)) return fromEpoch(Number(text));
+  return undefined;
+}
+
+/** Epoch seconds (9-10 digits) or milliseconds (12-13 digits). */
+function fromEpoch(n: number): string | undefined {
+  const ms = n >= 1e11 ? n : n * 1000;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 10);
+}
+
+/** A timestamp with an explicit zone: the UTC calendar date of that instant. */
+function fromInstant(text: string): string | undefined {
+  const date = new Date(text.replace(' ', 'T'));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 10);
+}
+
+function monthOf(name: string): number {
+  return MONTHS.indexOf(name.toLowerCase()) + 1;
+}
+
+function ymd(year: number, month: number, day: number): string | undefined {
+  if (month < 1 || month > 12 || day < 1 || year < 1900 || year > 2999) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.toISOString().slice(0, 10);
+}
