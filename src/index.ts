@@ -10,3 +10,5 @@ export { ArkiveError } from './errors.js';
 export { htmlToText, stripHtml, decodeEntities } from './pipeline/cleaners/html.js';
 export { scrubContacts, scrubEmails, scrubPhones } from './pipeline/cleaners/pii.js';
 export { parseDate } from './pipeline/cleaners/dates.js';
+// Re-exported so pipeline projects use the same zod as arkive without installing it.
+export { z } from 'zod';

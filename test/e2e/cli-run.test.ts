@@ -1,0 +1,108 @@
+// The CLI as a user runs it: real processes, real homes, exit codes and JSON on stdout.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { arkive } from '../helpers/cli.js';
+import { arkiveEntry, newProject, peopleProject, write } from '../helpers/project.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+describe('arkive run', () => {
+  it('runs reviews with the documented counts, then reports 0 changed on a re-run', async () => {
+    const home = tmpDir();
+    const first = await arkive(['run', 'reviews', '--json', '--home', home]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const run = JSON.parse(first.stdout);
+    expect(run).toMatchObject({
+      pipeline: 'reviews', status: 'loaded', artifacts: [], uploadedBytes: 0,
+      rows: { extracted: 4417, loaded: 4000, changed: 4000, quarantined: 127 },
+    });
+    expect(run.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(typeof run.durationMs).toBe('number');
+
+    const second = await arkive(['run', 'reviews', '--json', '--home', home]);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'unchanged', rows: { changed: 0, loaded: 4000 } });
+
+    const runs = await arkive(['runs', '--json', '--home', home]);
+    expect(runs.code).toBe(0);
+    const history = JSON.parse(runs.stdout);
+    expect(history.map((r: { status: string }) => r.status)).toEqual(['unchanged', 'loaded']);
+    expect(history[1]).toMatchObject({ pipeline: 'reviews', rows: { loaded: 4000, quarantined: 127 }, runId: run.runId });
+  });
+
+  it('uses $ARKIVE_HOME, and prints a human summary without --json', async () => {
+    const home = tmpDir();
+    const result = await arkive(['run', 'reviews'], { env: { ARKIVE_HOME: home } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/of reviews: loaded/);
+    expect(result.stdout).toMatch(/loaded 4000 \(4000 changed, 0 removed\), duplicates 290, quarantined 127/);
+    expect(fs.existsSync(path.join(home, 'arkive.db'))).toBe(true);
+  });
+
+  it('exits 2 for an unknown pipeline and lists the known ones', async () => {
+    const result = await arkive(['run', 'nope', '--home', tmpDir()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown pipeline "nope"; known pipelines in .*pipelines: .*reviews/);
+    expect(result.stderr).toMatch(/fix: /);
+  });
+
+  it('exits 2 naming the file when a pipeline file does not load', async () => {
+    const cwd = newProject();
+    write(cwd, 'pipelines/broken.ts', 'export default definePipeline({ name: "broken" ');
+    write(cwd, 'pipelines/wrong.ts', `import { csv, definePipeline } from ${JSON.stringify(arkiveEntry)};\n`
+      + 'export default definePipeline({ name: "Wrong Name", description: "", sources: [csv("x.csv")], schema: {}, key: () => "" });\n');
+    const broken = await arkive(['run', 'broken', '--json', '--home', tmpDir()], { cwd });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`pipeline file ${path.join(cwd, 'pipelines/broken.ts')} does not load`);
+    expect(JSON.parse(broken.stdout).error.code).toBe('PIPELINE_LOAD');
+    const wrong = await arkive(['run', 'wrong', '--home', tmpDir()], { cwd });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/name "Wrong Name" must match .*schema must be a zod schema/);
+  });
+
+  it('exits 2 with the path when a source file is missing, and the run is recorded as failed', async () => {
+    const cwd = peopleProject('id,name,age\n1,Ann,3\n');
+    fs.rmSync(path.join(cwd, 'people.csv'));
+    const home = tmpDir();
+    const result = await arkive(['run', 'people', '--json', '--home', home], { cwd });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'failed', error: { code: 'SOURCE_UNREADABLE' } });
+    expect(result.stderr).toContain('people.csv: file not found');
+    const runs = JSON.parse((await arkive(['runs', '--json', '--home', home], { cwd })).stdout);
+    expect(runs[0]).toMatchObject({ pipeline: 'people', status: 'failed', error: { code: 'SOURCE_UNREADABLE' } });
+  });
+
+  it('prints the plan with --dry-run and writes nothing', async () => {
+    const home = path.join(tmpDir(), 'home');
+    const result = await arkive(['run', 'reviews', '--dry-run', '--json', '--home', home]);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.sources).toEqual([
+      expect.objectContaining({ name: 'export', reads: 'fixtures/reviews/reviews.csv', problem: null }),
+      expect.objectContaining({ name: 'api', reads: 'fixtures/reviews/reviews-api.jsonl', problem: null }),
+    ]);
+    expect(plan.stages).toEqual(['extract', 'clean', 'validate', 'load', 'finalize']);
+    expect(fs.existsSync(home)).toBe(false);
+  });
+
+  it('exits 2 on unknown commands and options', async () => {
+    expect((await arkive(['frobnicate'])).code).toBe(2);
+    expect((await arkive(['run', 'reviews', '--bogus'])).code).toBe(2);
+    expect((await arkive(['runs', '--limit', '0'])).code).toBe(2);
+    const help = await arkive(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/run \[options\] <pipeline>/);
+  });
+
+  it('shows quarantined rows of the latest run', async () => {
+    const home = tmpDir();
+    await arkive(['run', 'reviews', '--home', home]);
+    const result = await arkive(['quarantine', '--reason', 'json_malformed', '--json', '--home', home]);
+    expect(result.code).toBe(0);
+    const rows = JSON.parse(result.stdout);
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toMatchObject({ source: 'api', reason: 'json_malformed' });
+    expect(rows[0].location).toMatch(/^fixtures\/reviews\/reviews-api\.jsonl:\d+$/);
+  });
+});
