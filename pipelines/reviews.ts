@@ -24,7 +24,7 @@ function fromApi(f: Fields): Fields {
   return { review_id: f.id, product_id: f.product, rating: f.stars, title: f.title, body: f.text, author: f.user, reviewed_at: f.date };
 }
 
-function clean(raw: Fields, ctx: CleanContext) {
+export function clean(raw: Fields, ctx: CleanContext) {
   const f = ctx.source === 'api' ? fromApi(raw) : raw;
   const reviewId = text(f.review_id).toUpperCase();
   if (!reviewId) return ctx.reject('missing_key', 'review_id is missing or empty');

@@ -2,8 +2,8 @@
 // content hash and the runs that created, last changed and last saw it.
 //
 // Loading is the hot path of a run (a million rows must load in seconds), so the writer
-// uses better-sqlite3 prepared statements compiled once from kysely queries, called
-// synchronously inside the caller's batch transaction.
+// uses a better-sqlite3 prepared statement (an upsert kysely cannot express with its
+// conditional SET), called synchronously inside the caller's batch transaction.
 import type { Database } from './database.js';
 
 export type PutOutcome = 'inserted' | 'updated' | 'unchanged' | 'duplicate' | 'conflict';
@@ -18,54 +18,46 @@ export interface RecordWriter {
   put(key: string, hash: string, data: string, origin: string): PutResult;
 }
 
-interface Existing {
-  hash: string;
-  seen_run: string;
-  origin: string;
+interface Upserted {
+  created_run: string;
+  changed_run: string;
 }
+
+// One statement per row on the hot path: insert a new key; for a key this run has not seen
+// yet, mark it seen and replace its content only when the hash differs (so changed_run tells
+// updated from unchanged); for a key this run already loaded, do nothing and return no row.
+const UPSERT = `
+  insert into records (dataset, key, hash, data, origin, created_run, changed_run, seen_run)
+  values (?, ?, ?, ?, ?, ?, ?, ?)
+  on conflict (dataset, key) do update set
+    seen_run = excluded.seen_run,
+    origin = excluded.origin,
+    changed_run = case when hash = excluded.hash then changed_run else excluded.changed_run end,
+    data = case when hash = excluded.hash then data else excluded.data end,
+    hash = excluded.hash
+  where seen_run <> excluded.seen_run
+  returning created_run, changed_run`;
 
 export class RecordsRepo {
   constructor(private readonly database: Database) {}
 
   /** A writer for one run of one dataset. Call put() inside database.sqlite.transaction(). */
   writer(dataset: string, runId: string): RecordWriter {
-    const { db, sqlite } = this.database;
-    const where = { dataset: '', key: '' };
-    const select = sqlite.prepare<[string, string], Existing>(
-      db.selectFrom('records').select(['hash', 'seen_run', 'origin'])
-        .where('dataset', '=', where.dataset).where('key', '=', where.key).compile().sql,
-    );
-    const insert = sqlite.prepare(
-      db.insertInto('records').values({
-        dataset, key: '', hash: '', data: '', origin: '', created_run: runId, changed_run: runId, seen_run: runId,
-      }).compile().sql,
-    );
-    const touch = sqlite.prepare(
-      db.updateTable('records').set({ seen_run: runId, origin: '' })
-        .where('dataset', '=', dataset).where('key', '=', '').compile().sql,
-    );
-    const change = sqlite.prepare(
-      db.updateTable('records').set({ hash: '', data: '', origin: '', changed_run: runId, seen_run: runId })
-        .where('dataset', '=', dataset).where('key', '=', '').compile().sql,
+    const { sqlite } = this.database;
+    const upsert = sqlite.prepare<unknown[], Upserted>(UPSERT);
+    const select = sqlite.prepare<[string, string], { hash: string; origin: string }>(
+      'select hash, origin from records where dataset = ? and key = ?',
     );
     return {
       put(key, hash, data, origin) {
-        const existing = select.get(dataset, key);
-        if (!existing) {
-          insert.run(dataset, key, hash, data, origin, runId, runId, runId);
-          return { outcome: 'inserted' };
+        const row = upsert.get(dataset, key, hash, data, origin, runId, runId, runId);
+        if (row) {
+          if (row.created_run === runId) return { outcome: 'inserted' };
+          return { outcome: row.changed_run === runId ? 'updated' : 'unchanged' };
         }
-        if (existing.seen_run === runId) {
-          // Seen earlier in this same run (another source or line): never load it twice.
-          const outcome = existing.hash === hash ? 'duplicate' : 'conflict';
-          return { outcome, firstOrigin: existing.origin };
-        }
-        if (existing.hash === hash) {
-          touch.run(runId, origin, dataset, key);
-          return { outcome: 'unchanged' };
-        }
-        change.run(hash, data, origin, runId, runId, dataset, key);
-        return { outcome: 'updated' };
+        // The upsert skipped the row: this run already loaded that key (another source or line).
+        const first = select.get(dataset, key)!;
+        return { outcome: first.hash === hash ? 'duplicate' : 'conflict', firstOrigin: first.origin };
       },
     };
   }
