@@ -12,9 +12,11 @@ export type Cleaned =
 
 const MAX_KEY_LENGTH = 512;
 
+const reject = (code: string, message: string) => new Rejection(code, message);
+
 export function cleanItem(pipeline: Pipeline, source: string, item: RawItem): Cleaned {
   if (item.error) return quarantine(item.error.code, item.error.message);
-  const ctx: CleanContext = { source, line: item.line, reject: (code, message) => new Rejection(code, message) };
+  const ctx: CleanContext = { source, line: item.line, reject };
   let cleaned: unknown;
   try {
     cleaned = pipeline.clean(item.fields ?? {}, ctx);

@@ -43,9 +43,13 @@ function monthOf(name: string): number {
   return MONTHS.indexOf(name.toLowerCase()) + 1;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Validated and formatted by hand: this runs once per row, and a Date per call costs more
+// than the rest of the date parsing together.
 function ymd(year: number, month: number, day: number): string | undefined {
   if (month < 1 || month > 12 || day < 1 || year < 1900 || year > 2999) return undefined;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return date.toISOString().slice(0, 10);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }

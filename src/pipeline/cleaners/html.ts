@@ -15,6 +15,9 @@ const BLOCK_WITH_CONTENT = /<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
 const TAG = /<\/?[a-zA-Z][^<>]*>|<!--[\s\S]*?-->/g;
 const ENTITY = /&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});/g;
 const SPACE = /\s+/g;
+// Anything htmlToText would change beyond trimming: markup, entities, or whitespace other
+// than single spaces. Most real text has none, and one test is cheaper than three replaces.
+const NEEDS_WORK = /[<&\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 
 export function decodeEntities(text: string): string {
   if (text.indexOf('&') < 0) return text;
@@ -32,5 +35,6 @@ export function stripHtml(text: string): string {
 
 /** Plain text from an HTML fragment, on one line with single spaces. */
 export function htmlToText(text: string): string {
+  if (!NEEDS_WORK.test(text)) return text.trim();
   return stripHtml(text).replace(SPACE, ' ').trim();
 }

@@ -12,7 +12,11 @@ export function scrubEmails(text: string): string {
   return text.indexOf('@') < 0 ? text : text.replace(EMAIL, EMAIL_PLACEHOLDER);
 }
 
+const SEVEN_DIGITS = /\d[\d ().-]{5,}\d/;
+
 export function scrubPhones(text: string): string {
+  // Most text has no run of digits long enough to be a phone number: skip the replace.
+  if (!SEVEN_DIGITS.test(text)) return text;
   return text.replace(PHONE_LIKE, (match) => {
     const digits = match.replace(/\D/g, '').length;
     return digits >= 9 && digits <= 15 ? PHONE_PLACEHOLDER : match;
