@@ -18,7 +18,10 @@ export interface Config {
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const cwd = path.resolve(options.cwd);
-  const home = path.resolve(cwd, options.home ?? env.ARKIVE_HOME ?? '.arkive');
+  // An explicit --home or $ARKIVE_HOME is relative to where it was typed; the default
+  // home lives in the project directory.
+  const explicit = options.home || env.ARKIVE_HOME;
+  const home = explicit ? path.resolve(explicit) : path.join(cwd, '.arkive');
   return {
     cwd,
     home,
