@@ -1,12 +1,32 @@
 // Reads the global configuration (flags and environment) in one place. Everything else
 // receives plain values through system.ts.
 import path from 'node:path';
+import { UsageError } from './errors.js';
+
+export type NetworkName = 'local' | 'custom' | 'arweave';
 
 export interface GlobalOptions {
   /** Project directory: where pipelines/ and the sources they name live. */
   cwd: string;
   /** State directory given with --home, if any. */
   home?: string | undefined;
+  network?: string | undefined;
+  gateway?: string[] | undefined;
+  bundler?: string | undefined;
+  wallet?: string | undefined;
+  trust?: string[] | undefined;
+}
+
+export interface NetworkConfig {
+  name: NetworkName;
+  /** Identifies the network in the local database: versions are numbered per network. */
+  key: string;
+  /** Empty for `local`, whose endpoints exist only once its devnet runs. */
+  gateways: string[];
+  bundler?: string | undefined;
+  walletFile?: string | undefined;
+  /** Publishers whose releases are accepted; empty means the wallet's own address. */
+  trust: string[];
 }
 
 export interface Config {
@@ -14,6 +34,7 @@ export interface Config {
   home: string;
   dbFile: string;
   cacheDir: string;
+  devnetDir: string;
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,5 +48,45 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     home,
     dbFile: path.join(home, 'arkive.db'),
     cacheDir: path.join(home, 'cache'),
+    devnetDir: path.join(home, 'devnet'),
   };
+}
+
+function list(flag: string[] | undefined, envValue: string | undefined): string[] {
+  const values = flag?.length ? flag : (envValue ?? '').split(',');
+  return values.map((v) => v.trim()).filter(Boolean);
+}
+
+/** Resolved only by commands that use the network, so a bad setting never blocks `arkive runs`. */
+export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): NetworkConfig {
+  const gateways = list(options.gateway, env.ARKIVE_GATEWAY);
+  const name = options.network ?? env.ARKIVE_NETWORK ?? (gateways.length ? 'custom' : 'local');
+  const trust = list(options.trust, env.ARKIVE_TRUST);
+  if (name === 'local') return { name, key: 'local', gateways: [], trust };
+  if (name !== 'custom' && name !== 'arweave') {
+    throw new UsageError({
+      code: 'NETWORK_UNKNOWN', message: `unknown network "${name}"`,
+      hint: 'Use --network local (the default), custom (with --gateway, --bundler, --wallet) or arweave.',
+    });
+  }
+  const resolved: NetworkConfig = {
+    name,
+    key: '',
+    gateways: gateways.length ? gateways : name === 'arweave' ? ['https://arweave.net'] : [],
+    bundler: options.bundler ?? env.ARKIVE_BUNDLER,
+    walletFile: options.wallet ?? env.ARKIVE_WALLET,
+    trust,
+  };
+  const missing = [
+    !resolved.gateways.length && '--gateway URL ($ARKIVE_GATEWAY)',
+    !resolved.bundler && '--bundler URL ($ARKIVE_BUNDLER)',
+    !resolved.walletFile && '--wallet FILE ($ARKIVE_WALLET)',
+  ].filter(Boolean);
+  if (missing.length) {
+    throw new UsageError({
+      code: 'NETWORK_INCOMPLETE', message: `the ${name} network needs ${missing.join(', ')}`,
+      hint: 'Give them as options or environment variables; `arkive dev --json` prints those of a local stack.',
+    });
+  }
+  return { ...resolved, key: resolved.gateways[0]!, walletFile: path.resolve(resolved.walletFile!) };
 }

@@ -58,6 +58,57 @@ const foundation: Migration = {
   },
 };
 
+// The upload ledger and the releases. A file is identified by (owner, sha256): whoever signs
+// it, the same bytes are archived once. A release is pending from the moment its version is
+// assigned until its manifest is archived; only then is it committed and visible.
+const publishing: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('uploads')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('item_id', 'text')
+      .addColumn('header', 'blob')
+      .addColumn('upload_id', 'text')
+      .addColumn('receipt', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('uploads_pk', ['owner', 'sha256'])
+      .execute();
+    await db.schema.createIndex('uploads_by_item').on('uploads').column('item_id').execute();
+
+    await db.schema
+      .createTable('releases')
+      .addColumn('network', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('content_id', 'text')
+      .addColumn('digest', 'text', (c) => c.notNull())
+      .addColumn('parent', 'text')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('rows', 'integer', (c) => c.notNull())
+      .addColumn('bytes', 'integer', (c) => c.notNull())
+      .addColumn('card', 'blob', (c) => c.notNull())
+      .addColumn('files', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('committed_at', 'text')
+      .addPrimaryKeyConstraint('releases_pk', ['network', 'name', 'version'])
+      .execute();
+    await db.schema.createIndex('releases_by_content').on('releases').column('content_id').execute();
+    await db.schema.alterTable('runs').addColumn('version', 'integer').execute();
+    await db.schema.alterTable('runs').addColumn('content_id', 'text').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_publishing': publishing,
 };

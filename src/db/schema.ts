@@ -20,6 +20,8 @@ export interface RunsTable {
   removed: Generated<number>;
   error_code: string | null;
   error_message: string | null;
+  version: number | null;
+  content_id: string | null;
 }
 
 /** Current records of every dataset, one row per key. `data` is the record's JSON. */
@@ -47,8 +49,54 @@ export interface QuarantineTable {
   message: string;
 }
 
+export type UploadState = 'planned' | 'signed' | 'uploading' | 'posted' | 'confirmed';
+
+/** The upload ledger: one row per file content a wallet has (or is about to have) archived. */
+export interface UploadsTable {
+  owner: string;
+  sha256: string;
+  size: number;
+  kind: string;
+  state: UploadState;
+  item_id: string | null;
+  /** The signed data item without its data, so a resumed upload posts the very same item. */
+  header: Uint8Array | null;
+  /** The bundler's resumable upload ID of a large file being uploaded in chunks. */
+  upload_id: string | null;
+  receipt: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ReleaseState = 'pending' | 'committed';
+
+export interface ReleasesTable {
+  network: string;
+  name: string;
+  version: number;
+  kind: 'dataset' | 'model';
+  state: ReleaseState;
+  content_id: string | null;
+  digest: string;
+  parent: string | null;
+  owner: string;
+  run_id: string;
+  rows: number;
+  bytes: number;
+  /** The exact bytes of arkive.json, so a resumed release archives the same card. */
+  card: Uint8Array;
+  /** JSON: [{path, id, sha256, bytes}] once committed, the planned files before. */
+  files: string;
+  created_at: string;
+  committed_at: string | null;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
   quarantine: QuarantineTable;
+  uploads: UploadsTable;
+  releases: ReleasesTable;
 }

@@ -1,0 +1,116 @@
+// Archives one file, paying at most once for its content: a sha256 already archived by this
+// wallet (in the local ledger, else found by the gateway's GraphQL) is reused; otherwise the
+// item is signed, recorded in the ledger, then posted; a large file is streamed in chunks
+// and its resumable upload ID recorded as soon as the bundler assigns it.
+import fs from 'node:fs';
+import { hash } from 'node:crypto';
+import type { UploadsRepo } from '../db/uploads-repo.js';
+import { IntegrityError, RuntimeFailure } from '../errors.js';
+import type { Gateway } from './gateway.js';
+import { withRetry } from './retry.js';
+import type { Tag } from './tags.js';
+import type { Uploader } from './uploader.js';
+
+export interface FileToArchive {
+  /** Where the bytes are on disk. */
+  file: string;
+  sha256: string;
+  size: number;
+  kind: string;
+  tags: Tag[];
+}
+
+export interface Archived {
+  id: string;
+  uploadedBytes: number;
+  reusedBytes: number;
+}
+
+export interface ArchiveDeps {
+  uploader: Uploader;
+  gateway: Gateway;
+  uploads: UploadsRepo;
+  /** Files at least this large are streamed in chunks (bounded memory, resumable). */
+  streamThreshold?: number;
+  now?: () => Date;
+}
+
+export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<Archived> {
+  const now = deps.now ?? (() => new Date());
+  const owner = deps.uploader.address;
+  const known = await findArchived(owner, f.sha256, deps);
+  if (known) return { id: known, uploadedBytes: 0, reusedBytes: f.size };
+  const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind }, now());
+  const onRetry = (error: unknown) => deps.uploads.countAttempt(owner, f.sha256, (error as Error).message, now());
+  let id: string;
+  let receipt: unknown;
+  if (f.size >= (deps.streamThreshold ?? 32 * 2 ** 20)) {
+    ({ id, receipt } = await streamUpload(f, deps, onRetry));
+  } else {
+    const data = readVerified(f);
+    const signed = entry.header && entry.item_id
+      ? { id: entry.item_id, raw: Buffer.concat([entry.header, data]) }
+      : await signAndRecord(f, data, deps, now);
+    receipt = await withRetry(() => deps.uploader.post(signed.raw), { onRetry });
+    id = signed.id;
+  }
+  await deps.uploads.update(owner, f.sha256, { state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null }, now());
+  return { id, uploadedBytes: f.size, reusedBytes: 0 };
+}
+
+/** The item ID of this content already archived by this owner, if any. */
+async function findArchived(owner: string, sha256: string, deps: ArchiveDeps): Promise<string | undefined> {
+  const entry = await deps.uploads.get(owner, sha256);
+  if (entry?.item_id && (entry.state === 'posted' || entry.state === 'confirmed')) return entry.item_id;
+  const found = await deps.gateway.query({
+    owners: [owner], tags: [{ name: 'App-Name', values: ['arkive'] }, { name: 'Content-SHA256', values: [sha256] }], first: 1,
+  });
+  const id = found[0]?.id;
+  if (id) {
+    const now = (deps.now ?? (() => new Date()))();
+    await deps.uploads.begin({ owner, sha256, size: Number(found[0]!.data.size), kind: 'found' }, now);
+    await deps.uploads.update(owner, sha256, { state: 'confirmed', item_id: id }, now);
+  }
+  return id;
+}
+
+async function signAndRecord(f: FileToArchive, data: Buffer, deps: ArchiveDeps, now: () => Date) {
+  const signed = await deps.uploader.sign(data, f.tags);
+  // Recorded before posting: if the run dies after the bundler took the item, the re-run
+  // posts this same item (same ID) again, which the bundler acknowledges as already received.
+  await deps.uploads.update(deps.uploader.address, f.sha256, { state: 'signed', item_id: signed.id, header: signed.header }, now());
+  return signed;
+}
+
+async function streamUpload(f: FileToArchive, deps: ArchiveDeps, onRetry: (e: unknown) => Promise<void>) {
+  const owner = deps.uploader.address;
+  // Each attempt resumes from the upload ID recorded last (by an earlier attempt or run).
+  const receipt = await withRetry(async () => deps.uploader.uploadStream({
+    open: () => fs.createReadStream(f.file),
+    tags: f.tags,
+    resumeId: (await deps.uploads.get(owner, f.sha256))?.upload_id ?? null,
+    onUploadId: (uploadId) => deps.uploads.update(owner, f.sha256, { state: 'uploading', upload_id: uploadId }, new Date()),
+  }), { onRetry });
+  return { id: receipt.id, receipt };
+}
+
+/** The file must still hold the content it was planned with. */
+function readVerified(f: FileToArchive): Buffer {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(f.file);
+  } catch (error) {
+    throw new RuntimeFailure({
+      code: 'FILE_UNREADABLE', message: `cannot read ${f.file} to archive it: ${(error as Error).message}`,
+      hint: 'Re-run: the snapshot is written again from the database.', cause: error,
+    });
+  }
+  const actual = hash('sha256', data);
+  if (actual !== f.sha256) {
+    throw new IntegrityError({
+      code: 'FILE_CHANGED', message: `${f.file} changed before upload: expected sha256 ${f.sha256}, found ${actual}`,
+      hint: 'Something modified the snapshot while publishing; re-run to snapshot again.',
+    });
+  }
+  return data;
+}

@@ -1,0 +1,27 @@
+// The Gateway interface: reading the permaweb. GraphQL to find items by owner and tags, and
+// the data of an item by ID. Implementations try each configured gateway in turn.
+import type { Tag } from './tags.js';
+
+export interface GatewayItem {
+  id: string;
+  owner: { address: string; key?: string };
+  tags: Tag[];
+  anchor?: string | null;
+  signature?: string | null;
+  data: { size: number };
+}
+
+export interface ItemQuery {
+  owners?: string[];
+  ids?: string[];
+  tags?: { name: string; values: string[] }[];
+  first?: number;
+}
+
+export interface Gateway {
+  /** Gateways in order of preference, the first is primary. */
+  readonly urls: readonly string[];
+  query(filter: ItemQuery): Promise<GatewayItem[]>;
+  /** An item's bytes, as the gateway serves /<id>. */
+  data(id: string): Promise<Buffer>;
+}

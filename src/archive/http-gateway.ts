@@ -1,0 +1,64 @@
+// Gateway over HTTP: ArLocal, an ar.io node or arweave.net all serve GraphQL at /graphql and
+// item data at /<id>. Each request tries the gateways in order and moves on after an error or
+// a timeout, so one gateway being down does not stop a run.
+import { RuntimeFailure } from '../errors.js';
+import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
+
+const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size }';
+
+export interface HttpGatewayDeps {
+  urls: string[];
+  timeoutMs?: number;
+}
+
+export class HttpGateway implements Gateway {
+  readonly urls: readonly string[];
+  private readonly timeoutMs: number;
+
+  constructor(deps: HttpGatewayDeps) {
+    this.urls = deps.urls.map((u) => u.replace(/\/+$/, ''));
+    this.timeoutMs = deps.timeoutMs ?? 30_000;
+  }
+
+  async query(filter: ItemQuery): Promise<GatewayItem[]> {
+    const query = `query($owners: [String!], $ids: [ID!], $tags: [TagFilter!], $first: Int) {
+      transactions(owners: $owners, ids: $ids, tags: $tags, first: $first) { edges { node { ${ITEM_FIELDS} } } }
+    }`;
+    const variables = { owners: filter.owners, ids: filter.ids, tags: filter.tags, first: filter.first ?? 100 };
+    const body = await this.tryEach('graphql', async (url) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const json = (await res.json()) as { data?: { transactions: { edges: { node: GatewayItem }[] } }; errors?: { message: string }[] };
+      if (json.errors?.length || !json.data) throw new Error(json.errors?.map((e) => e.message).join('; ') ?? 'no data');
+      return json.data.transactions.edges.map((e) => e.node);
+    });
+    return body;
+  }
+
+  async data(id: string): Promise<Buffer> {
+    return this.tryEach(`/${id}`, async (url) => {
+      const res = await fetch(`${url}/${id}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    });
+  }
+
+  private async tryEach<T>(what: string, fn: (url: string) => Promise<T>): Promise<T> {
+    const failures: string[] = [];
+    for (const url of this.urls) {
+      try {
+        return await fn(url);
+      } catch (error) {
+        failures.push(`${url}: ${(error as Error).message}`);
+      }
+    }
+    throw new RuntimeFailure({
+      code: 'GATEWAY_UNREACHABLE',
+      message: `no gateway answered ${what}: ${failures.join('; ') || 'no gateway configured'}`,
+      hint: 'Check the gateway URLs (--gateway or $ARKIVE_GATEWAY) and the network; for the local network, check the home is not damaged.',
+    });
+  }
+}

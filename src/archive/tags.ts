@@ -1,0 +1,69 @@
+// The tags every archived item carries (DESIGN.md, "Conventions on Arweave"). They make
+// items discoverable by GraphQL (by dataset, version, kind, content hash) and are checked
+// against the protocol's limits before anything is signed, with an error that says which.
+import { serializeTags } from 'arbundles';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+export const MAX_TAG_BYTES = 4096;
+export const APP_NAME = 'arkive';
+export const APP_VERSION = '0.1.0';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
+const itemId = z.string().regex(/^[a-zA-Z0-9_-]{43}$/);
+
+/** The tag set as a zod schema; schemas/tags.schema.json is generated from it. */
+export const ArkiveTags = z.object({
+  'App-Name': z.literal(APP_NAME),
+  'App-Version': z.string().min(1),
+  'Content-Type': z.string().min(1),
+  'Content-SHA256': z.string().regex(/^[0-9a-f]{64}$/),
+  'Arkive-Kind': z.enum(['chunk', 'checkpoint', 'card', 'release']),
+  'Dataset-Name': name.optional(),
+  'Model-Name': name.optional(),
+  Version: z.string().regex(/^[1-9]\d*$/),
+  Pipeline: name,
+  'Run-Id': z.string().min(1),
+  'Arkive-Digest': z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  Parent: itemId.optional(),
+  'Trained-On': itemId.optional(),
+  'Schema-SHA256': z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  'License-SPDX': z.string().min(1).max(64).optional(),
+  Title: z.string().min(1).max(150).optional(),
+  Description: z.string().min(1).max(300).optional(),
+}).strict().refine((t) => (t['Dataset-Name'] === undefined) !== (t['Model-Name'] === undefined), {
+  message: 'exactly one of Dataset-Name and Model-Name',
+});
+
+export type ArkiveTags = z.infer<typeof ArkiveTags>;
+export type Tag = { name: string; value: string };
+
+/** Validates the tag set and returns it as an ordered list, within the 4096-byte limit. */
+export function toTagList(tags: ArkiveTags, what: string): Tag[] {
+  const parsed = ArkiveTags.safeParse(tags);
+  if (!parsed.success) {
+    throw new InputError({
+      code: 'TAGS_INVALID',
+      message: `the tags of ${what} are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(tags)'}: ${i.message}`).join('; ')}`,
+      hint: 'Check the pipeline name, license and description, which become tags.',
+    });
+  }
+  const list = Object.entries(parsed.data)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([n, value]) => ({ name: n, value }));
+  checkTagSize(list, what);
+  return list;
+}
+
+/** ANS-104 caps the serialized tags of a data item; checked before signing, not by the bundler. */
+export function checkTagSize(tags: Tag[], what: string): void {
+  const bytes = serializeTags(tags).length;
+  if (bytes > MAX_TAG_BYTES) {
+    const largest = [...tags].sort((a, b) => b.value.length - a.value.length)[0];
+    throw new InputError({
+      code: 'TAGS_TOO_LARGE',
+      message: `the tags of ${what} take ${bytes} bytes serialized, over the ${MAX_TAG_BYTES}-byte limit (largest: ${largest?.name}, ${largest?.value.length} characters)`,
+      hint: 'Shorten the pipeline description or other long values that become tags.',
+    });
+  }
+}

@@ -1,0 +1,35 @@
+// Loads an Arweave wallet (a JWK file). Its contents are secret: errors name the file and
+// what is wrong with it, never a value from it.
+import fs from 'node:fs';
+import type { JWKInterface } from 'arweave/node/lib/wallet.js';
+import { UsageError } from '../errors.js';
+
+const REQUIRED = ['kty', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+
+export function readWallet(file: string): JWKInterface {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw walletError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = JSON.parse(text);
+  } catch {
+    throw walletError(file, 'is not JSON');
+  }
+  const missing = REQUIRED.filter((k) => typeof jwk?.[k] !== 'string');
+  if (missing.length || jwk.kty !== 'RSA') {
+    throw walletError(file, `is not an RSA JWK (missing or invalid: ${missing.length ? missing.join(', ') : 'kty'})`);
+  }
+  return jwk as unknown as JWKInterface;
+}
+
+function walletError(file: string, problem: string): UsageError {
+  return new UsageError({
+    code: 'WALLET_UNREADABLE',
+    message: `the wallet file ${file} ${problem}`,
+    hint: 'Pass --wallet (or $ARKIVE_WALLET) pointing at an Arweave JWK key file readable by this user.',
+  });
+}

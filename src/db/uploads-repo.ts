@@ -1,0 +1,50 @@
+// The upload ledger: for each file content a wallet archives, its size, item ID, the signed
+// header (so a resumed upload re-posts the very same item instead of signing a new one), the
+// bundler's resumable upload ID for large files, the receipt and the state it reached.
+import type { Selectable } from 'kysely';
+import type { Database } from './database.js';
+import type { UploadsTable, UploadState } from './schema.js';
+
+export type Upload = Selectable<UploadsTable>;
+
+export class UploadsRepo {
+  constructor(private readonly database: Database) {}
+
+  async get(owner: string, sha256: string): Promise<Upload | undefined> {
+    return this.database.db.selectFrom('uploads').selectAll()
+      .where('owner', '=', owner).where('sha256', '=', sha256).executeTakeFirst();
+  }
+
+  /** Records a file about to be uploaded (or found already archived), keeping any earlier state. */
+  async begin(entry: { owner: string; sha256: string; size: number; kind: string }, now: Date): Promise<Upload> {
+    await this.database.db.insertInto('uploads')
+      .values({ ...entry, state: 'planned', attempts: 0, created_at: now.toISOString(), updated_at: now.toISOString() })
+      .onConflict((oc) => oc.columns(['owner', 'sha256']).doNothing())
+      .execute();
+    return (await this.get(entry.owner, entry.sha256))!;
+  }
+
+  async update(owner: string, sha256: string, patch: Partial<{
+    state: UploadState; item_id: string; header: Uint8Array | null; upload_id: string | null;
+    receipt: string; last_error: string | null;
+  }>, now: Date): Promise<void> {
+    await this.database.db.updateTable('uploads')
+      .set({ ...patch, updated_at: now.toISOString() })
+      .where('owner', '=', owner).where('sha256', '=', sha256)
+      .execute();
+  }
+
+  async countAttempt(owner: string, sha256: string, error: string | null, now: Date): Promise<void> {
+    await this.database.db.updateTable('uploads')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error, updated_at: now.toISOString() }))
+      .where('owner', '=', owner).where('sha256', '=', sha256)
+      .execute();
+  }
+
+  /** Every file of a wallet that reached the bundler (for reports and `arkive verify`). */
+  async posted(owner: string): Promise<Upload[]> {
+    return this.database.db.selectFrom('uploads').selectAll()
+      .where('owner', '=', owner).where('state', 'in', ['posted', 'confirmed'])
+      .orderBy('created_at').execute();
+  }
+}
