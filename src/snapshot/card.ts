@@ -1,0 +1,159 @@
+// The dataset or model card, `arkive.json` at the root of every release: what the release
+// holds (schema, rows, the chunk list with sha256 and key ranges), where it comes from
+// (pipeline, run, parent release, training dataset) and under which license.
+//
+// A card is byte-deterministic: it has no creation time (the strict schema refuses
+// createdAt and any other unknown field) and cardBytes() writes canonical JSON, so the
+// same card gives the same bytes whoever writes it.
+//
+// The digest identifies the content: sha256 over the data files' (path, sha256) pairs,
+// sorted by path. It covers the data files only, since the card contains the digest.
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { NAME_PATTERN } from '../pipeline/define.js';
+import { sha256Hex } from './snapshot-writer.js';
+import type { ChunkInfo } from './snapshot.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** An Arweave transaction ID: 32 bytes as unpadded base64url. */
+const CONTENT_ID = /^[A-Za-z0-9_-]{43}$/;
+// Segments that cannot start with a dot rule out "." and ".." without a lookahead, which
+// not every JSON Schema validator's regex dialect supports.
+const RELATIVE_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+export const CardChunk = z.strictObject({
+  path: z.string().regex(RELATIVE_PATH, 'path must be relative to the release root: /-separated names of letters, digits, . _ -, none starting with a dot'),
+  sha256: z.string().regex(SHA256, 'sha256 must be 64 lower-case hex digits'),
+  bytes: z.int().min(0),
+  rows: z.int().min(0),
+  firstKey: z.string(),
+  lastKey: z.string(),
+});
+
+export const Card = z.strictObject({
+  name: z.string().regex(NAME_PATTERN, 'name must match [a-z0-9][a-z0-9-]{0,63}'),
+  kind: z.enum(['dataset', 'model']),
+  version: z.int().min(1),
+  digest: z.string().regex(DIGEST, 'digest must be sha256:<64 hex digits>'),
+  /** Content ID of the previous version's release, null for v1. */
+  parent: z.string().regex(CONTENT_ID, 'parent must be an Arweave ID').nullable(),
+  pipeline: z.string().regex(NAME_PATTERN, 'pipeline must be a pipeline name'),
+  runId: z.string().min(1),
+  /** JSON Schema of the records (datasets) or of the checkpoint's inputs (models). */
+  schema: z.record(z.string(), z.unknown()),
+  format: z.enum(['jsonl.gz', 'parquet', 'safetensors']),
+  rows: z.int().min(0),
+  bytes: z.int().min(0),
+  /** In key order. */
+  chunks: z.array(CardChunk),
+  /** Content ID of the dataset release a model was trained on. */
+  trainedOn: z.string().regex(CONTENT_ID, 'trainedOn must be an Arweave ID').optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  license: z.string().min(1).optional(),
+}).meta({ title: 'arkive.json', description: 'The card of an arkive dataset or model release.' });
+
+export type Card = z.output<typeof Card>;
+export type CardFormat = Card['format'];
+
+export interface CardInput {
+  name: string;
+  kind: 'dataset' | 'model';
+  version: number;
+  parent: string | null;
+  pipeline: string;
+  runId: string;
+  schema: Record<string, unknown>;
+  format: CardFormat;
+  chunks: ChunkInfo[];
+  trainedOn?: string;
+  metrics?: Record<string, number>;
+  license?: string;
+}
+
+/** The card's JSON Schema (draft 2020-12), as committed in schemas/card.schema.json. */
+export function cardJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(Card) as Record<string, unknown>;
+}
+
+/**
+ * Canonical JSON: object keys sorted (by UTF-16 code unit, as RFC 8785) at every depth, no
+ * whitespace, undefined object members left out. Only JSON values are accepted.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return JSON.stringify(value);
+    throw new TypeError(`canonical JSON cannot hold the number ${value}`);
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** sha256:<hex> over the canonical JSON of [[path, sha256], …] sorted by path. */
+export function contentDigest(files: readonly { path: string; sha256: string }[]): string {
+  const byPath = new Map<string, string>();
+  for (const { path, sha256 } of files) {
+    const seen = byPath.get(path);
+    if (seen !== undefined && seen !== sha256) {
+      throw new InputError({
+        code: 'CARD_PATH_CONFLICT',
+        message: `two files share the path ${path} but differ (${seen} and ${sha256})`,
+        hint: 'Every path of a release names one file; name chunk files by their sha256.',
+      });
+    }
+    byPath.set(path, sha256);
+  }
+  const pairs = [...byPath].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `sha256:${sha256Hex(Buffer.from(canonicalJson(pairs), 'utf8'))}`;
+}
+
+/** Parses a card, or throws an InputError listing what is wrong with it. */
+export function parseCard(value: unknown): Card {
+  const result = Card.safeParse(value);
+  if (result.success) return result.data;
+  throw new InputError({
+    code: 'CARD_INVALID',
+    message: `invalid arkive.json card: ${z.prettifyError(result.error)}`,
+    hint: 'A card must match schemas/card.schema.json.',
+  });
+}
+
+/** The card of a release: rows, bytes and digest are derived from the chunks. */
+export function buildCard(input: CardInput): Card {
+  const chunks = input.chunks.map(({ path, sha256, bytes, rows, firstKey, lastKey }) =>
+    ({ path, sha256, bytes, rows, firstKey, lastKey }));
+  return parseCard({
+    name: input.name,
+    kind: input.kind,
+    version: input.version,
+    digest: contentDigest(chunks),
+    parent: input.parent,
+    pipeline: input.pipeline,
+    runId: input.runId,
+    schema: input.schema,
+    format: input.format,
+    rows: chunks.reduce((sum, c) => sum + c.rows, 0),
+    bytes: chunks.reduce((sum, c) => sum + c.bytes, 0),
+    chunks,
+    trainedOn: input.trainedOn,
+    metrics: input.metrics,
+    license: input.license,
+  });
+}
+
+/** The card as canonical JSON in UTF-8: identical cards give identical bytes. */
+export function cardBytes(card: Card): Buffer {
+  return Buffer.from(canonicalJson(parseCard(card)), 'utf8');
+}

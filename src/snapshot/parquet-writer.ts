@@ -1,0 +1,133 @@
+// Chunks as Parquet (hyparquet-writer): one column per top-level field of the records.
+//
+// Columns: the `columns` option when given (the caller derives it from the dataset's JSON
+// Schema, so every chunk has the same columns in the same order, even a chunk where a field
+// is always null); otherwise the union of the chunk's record fields in first-seen order.
+// A record field that is not in a given column list is an error, not silently dropped.
+//
+// Types: a column's type is given with it, or inferred from the chunk's values: strings →
+// STRING, numbers → DOUBLE (never INT32, so a column does not change type between a chunk of
+// whole numbers and one with fractions, and large integers do not overflow), booleans →
+// BOOLEAN, objects, arrays or mixed kinds → JSON text, only nulls → STRING. 'integer' (given
+// only) → INT64. Every column is nullable, and Parquet cannot tell a missing field from a
+// null one: both are read back as null.
+//
+// Determinism: the built-in pure-JS snappy codec, one row group per chunk, no key-value
+// metadata and a fixed created_by without a version number; hyparquet-writer adds no
+// timestamps. Its encoding choices are pinned by the locked package version.
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
+import { InputError } from '../errors.js';
+import type { SnapshotRow } from './chunker.js';
+import { parseRowData, writeChunkFile, type SnapshotWriter, type WrittenFile } from './snapshot-writer.js';
+
+export type ParquetValueType = 'string' | 'number' | 'integer' | 'boolean' | 'json';
+
+export interface ParquetColumn {
+  name: string;
+  /** Inferred from the chunk's values when omitted. */
+  type?: ParquetValueType;
+}
+
+export interface ParquetWriterOptions {
+  columns?: readonly (string | ParquetColumn)[];
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const BASIC_TYPE = { string: 'STRING', number: 'DOUBLE', integer: 'INT64', boolean: 'BOOLEAN', json: 'JSON' } as const;
+const CREATED_BY = 'arkive';
+
+function badRecord(code: string, message: string, hint: string): InputError {
+  return new InputError({ code, message, hint });
+}
+
+function parseRecord(row: SnapshotRow): JsonObject {
+  const value = parseRowData(row);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as JsonObject;
+  throw badRecord('SNAPSHOT_BAD_JSON', `record "${row.key}" is not a JSON object`,
+    'Parquet chunks hold one record per row; each record must be a JSON object.');
+}
+
+function columnList(records: JsonObject[], given: ParquetWriterOptions['columns']): ParquetColumn[] {
+  if (given) return given.map((c) => (typeof c === 'string' ? { name: c } : c));
+  const names = new Set<string>();
+  for (const record of records) for (const name of Object.keys(record)) names.add(name);
+  return [...names].map((name) => ({ name }));
+}
+
+function checkFields(rows: SnapshotRow[], records: JsonObject[], columns: ParquetColumn[]): void {
+  const known = new Set(columns.map((c) => c.name));
+  if (known.size !== columns.length) {
+    throw badRecord('SNAPSHOT_PARQUET_COLUMNS', 'the Parquet column list names a column twice',
+      'Give each column once.');
+  }
+  records.forEach((record, i) => {
+    const extra = Object.keys(record).find((name) => !known.has(name));
+    if (extra !== undefined) {
+      throw badRecord('SNAPSHOT_PARQUET_COLUMNS',
+        `record "${rows[i]!.key}" has field "${extra}", which is not one of the Parquet columns`,
+        'Derive the column list from the dataset schema, or omit it to use the records\' fields.');
+    }
+  });
+}
+
+function inferType(values: Json[]): ParquetValueType {
+  const kinds = new Set<string>();
+  for (const v of values) if (v !== null) kinds.add(Array.isArray(v) ? 'array' : typeof v);
+  if (kinds.size === 0) return 'string';
+  const [only] = kinds;
+  if (kinds.size > 1 || only === 'object' || only === 'array') return 'json';
+  return only as 'string' | 'number' | 'boolean';
+}
+
+function fits(value: Json, type: ParquetValueType): boolean {
+  if (value === null || type === 'json') return true;
+  if (type === 'integer') return Number.isSafeInteger(value);
+  return typeof value === type;
+}
+
+function columnSource(column: ParquetColumn, rows: SnapshotRow[], records: JsonObject[]): ColumnSource {
+  const values = records.map((r) => r[column.name] ?? null);
+  const type = column.type ?? inferType(values);
+  const bad = values.findIndex((v) => !fits(v, type));
+  if (bad >= 0) {
+    throw badRecord('SNAPSHOT_PARQUET_TYPE',
+      `record "${rows[bad]!.key}": field "${column.name}" is ${JSON.stringify(values[bad])}, not of type ${type}`,
+      'Make the column types match the dataset schema.');
+  }
+  // INT64 columns take bigints; JSON numbers that are whole and safe convert exactly.
+  const data = type === 'integer' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values;
+  return { name: column.name, data, type: BASIC_TYPE[type], nullable: true };
+}
+
+/** The Parquet bytes of the rows' records, in row order. */
+export function parquetBytes(rows: SnapshotRow[], options: ParquetWriterOptions = {}): Uint8Array {
+  const records = rows.map(parseRecord);
+  const columns = columnList(records, options.columns);
+  checkFields(rows, records, columns);
+  if (rows.length === 0 || columns.length === 0) {
+    throw badRecord('SNAPSHOT_PARQUET_EMPTY', 'a Parquet chunk needs at least one row and one column',
+      'Snapshot a dataset whose records have fields.');
+  }
+  const buffer = parquetWriteBuffer({
+    columnData: columns.map((column) => columnSource(column, rows, records)),
+    codec: 'SNAPPY',
+    statistics: true,
+    rowGroupSize: rows.length,
+    createdBy: CREATED_BY,
+  });
+  return new Uint8Array(buffer);
+}
+
+export class ParquetWriter implements SnapshotWriter {
+  readonly format = 'parquet' as const;
+  readonly extension = '.parquet';
+
+  constructor(private readonly options: ParquetWriterOptions = {}) {}
+
+  async write(rows: SnapshotRow[], file: string): Promise<WrittenFile> {
+    return writeChunkFile(file, parquetBytes(rows, this.options));
+  }
+}
