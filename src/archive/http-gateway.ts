@@ -6,6 +6,11 @@ import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
 
 const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size }';
 
+interface Page {
+  pageInfo: { hasNextPage: boolean };
+  edges: { cursor: string; node: GatewayItem }[];
+}
+
 export interface HttpGatewayDeps {
   urls: string[];
   timeoutMs?: number;
@@ -20,22 +25,37 @@ export class HttpGateway implements Gateway {
     this.timeoutMs = deps.timeoutMs ?? 30_000;
   }
 
+  /** All matching items up to `filter.first` (default 100), following GraphQL pages of 100. */
   async query(filter: ItemQuery): Promise<GatewayItem[]> {
-    const query = `query($owners: [String!], $ids: [ID!], $tags: [TagFilter!], $first: Int) {
-      transactions(owners: $owners, ids: $ids, tags: $tags, first: $first) { edges { node { ${ITEM_FIELDS} } } }
+    const wanted = filter.first ?? 100;
+    const items: GatewayItem[] = [];
+    let after: string | undefined;
+    while (items.length < wanted) {
+      const page = await this.page(filter, Math.min(100, wanted - items.length), after);
+      items.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage || !page.edges.length) break;
+      after = page.edges[page.edges.length - 1]!.cursor;
+    }
+    return items;
+  }
+
+  private async page(filter: ItemQuery, first: number, after: string | undefined): Promise<Page> {
+    const query = `query($owners: [String!], $ids: [ID!], $tags: [TagFilter!], $first: Int, $after: String) {
+      transactions(owners: $owners, ids: $ids, tags: $tags, first: $first, after: $after) {
+        pageInfo { hasNextPage } edges { cursor node { ${ITEM_FIELDS} } }
+      }
     }`;
-    const variables = { owners: filter.owners, ids: filter.ids, tags: filter.tags, first: filter.first ?? 100 };
-    const body = await this.tryEach('graphql', async (url) => {
+    const variables = { owners: filter.owners, ids: filter.ids, tags: filter.tags, first, after };
+    return this.tryEach('graphql', async (url) => {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const json = (await res.json()) as { data?: { transactions: { edges: { node: GatewayItem }[] } }; errors?: { message: string }[] };
+      const json = (await res.json()) as { data?: { transactions: Page }; errors?: { message: string }[] };
       if (json.errors?.length || !json.data) throw new Error(json.errors?.map((e) => e.message).join('; ') ?? 'no data');
-      return json.data.transactions.edges.map((e) => e.node);
+      return json.data.transactions;
     });
-    return body;
   }
 
   async data(id: string): Promise<Buffer> {

@@ -1,7 +1,6 @@
 // The tags every archived item carries (DESIGN.md, "Conventions on Arweave"). They make
 // items discoverable by GraphQL (by dataset, version, kind, content hash) and are checked
 // against the protocol's limits before anything is signed, with an error that says which.
-import { serializeTags } from 'arbundles';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 
@@ -55,9 +54,31 @@ export function toTagList(tags: ArkiveTags, what: string): Tag[] {
   return list;
 }
 
+/**
+ * Bytes of the tags as ANS-104 serializes them (Avro: an array block of records of two
+ * strings), computed rather than serialized because arbundles throws past the limit.
+ */
+export function serializedTagBytes(tags: Tag[]): number {
+  const varint = (n: number) => {
+    let zigzag = n * 2;
+    let bytes = 1;
+    while (zigzag >= 0x80) {
+      zigzag = Math.floor(zigzag / 0x80);
+      bytes++;
+    }
+    return bytes;
+  };
+  const string = (s: string) => {
+    const length = Buffer.byteLength(s);
+    return varint(length) + length;
+  };
+  if (!tags.length) return 0;
+  return varint(tags.length) + tags.reduce((n, t) => n + string(t.name) + string(t.value), 0) + 1;
+}
+
 /** ANS-104 caps the serialized tags of a data item; checked before signing, not by the bundler. */
 export function checkTagSize(tags: Tag[], what: string): void {
-  const bytes = serializeTags(tags).length;
+  const bytes = serializedTagBytes(tags);
   if (bytes > MAX_TAG_BYTES) {
     const largest = [...tags].sort((a, b) => b.value.length - a.value.length)[0];
     throw new InputError({

@@ -7,12 +7,20 @@ import type { CommandOptions } from './options.js';
 import { quarantineCommand } from './quarantine.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
+import { lsCommand, versionsCommand } from './versions.js';
 
 interface Globals {
   home?: string;
   json?: boolean;
   cwd?: string;
+  network?: string;
+  gateway?: string[];
+  bundler?: string;
+  wallet?: string;
+  trust?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -38,23 +46,47 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .option('--home <dir>', 'state directory (default: $ARKIVE_HOME or ./.arkive)')
     .option('--json', 'print machine-readable JSON')
     .option('-C, --cwd <dir>', 'project directory holding pipelines/ (default: the current directory)')
+    .addOption(new Option('--network <name>', 'local (default), custom or arweave ($ARKIVE_NETWORK)').choices(['local', 'custom', 'arweave']))
+    .option('--gateway <url>', 'gateway URL, repeatable, first is primary; implies custom ($ARKIVE_GATEWAY)', collect)
+    .option('--bundler <url>', 'Irys-protocol bundler URL ($ARKIVE_BUNDLER)')
+    .option('--wallet <file>', 'Arweave JWK wallet file ($ARKIVE_WALLET)')
+    .option('--trust <address>', 'publisher whose releases are accepted, repeatable ($ARKIVE_TRUST)', collect)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run arkive --help for usage)');
 
   const common = (cmd: Command): CommandOptions => {
     const g = cmd.optsWithGlobals<Globals>();
-    return { cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, env, io };
+    return {
+      cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, env, io,
+      network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
+    };
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => setExit(await fn(...args));
 
   program.command('run')
-    .description('run a pipeline by name: extract, clean, load (exit 0 only if loaded or unchanged)')
+    .description('run a pipeline by name: extract, clean, load, release (exit 0 only if released or unchanged)')
     .argument('<pipeline>', 'name of pipelines/<pipeline>.ts')
     .option('--dry-run', 'print the plan and check the sources, change nothing')
-    .action(action(async (pipeline: string, opts: { dryRun?: boolean }, cmd: Command) =>
-      runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun })));
+    .option('--no-publish', 'load into the database only: no snapshot, no release')
+    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean }, cmd: Command) =>
+      runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish })));
+
+  program.command('ls')
+    .description('datasets and models with their latest version and content ID')
+    .action(action(async (_opts: unknown, cmd: Command) => lsCommand(common(cmd))));
+
+  program.command('versions')
+    .description('every released version of a dataset or model, oldest first')
+    .argument('<name>', 'dataset or model name')
+    .action(action(async (name: string, _opts: unknown, cmd: Command) => versionsCommand({ ...common(cmd), name })));
+
+  program.command('dev')
+    .description('serve this home\'s local permaweb (gateway, bundler) in the foreground until SIGINT/SIGTERM')
+    .addOption(new Option('--port <port>', 'gateway port; the bundler uses the next one (0: any free ports)').argParser(port).default(1984))
+    // Imported on use: the devnet (ArLocal) is heavy to load for every other command.
+    .action(action(async (opts: { port: number }, cmd: Command) => (await import('./dev.js')).devCommand({ ...common(cmd), port: opts.port })));
 
   program.command('runs')
     .description('run history, most recent first')
@@ -72,6 +104,12 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
       quarantineCommand({ ...common(cmd), run: opts.run, reason: opts.reason, limit: opts.limit })));
 
   return program;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65534) throw new CommanderError(ExitCode.usage, 'arkive.invalidArgument', `not a port: ${value}`);
+  return n;
 }
 
 function positiveInt(value: string): number {

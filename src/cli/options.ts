@@ -2,7 +2,9 @@
 // with `cwd` and are callable from tests without a process).
 import type { Io } from './io.js';
 
-export interface CommandOptions {
+import type { GlobalOptions } from '../config.js';
+
+export interface CommandOptions extends GlobalOptions {
   cwd: string;
   home?: string | undefined;
   json?: boolean | undefined;

@@ -9,6 +9,8 @@ import type { CommandOptions } from './options.js';
 export interface RunCommandOptions extends CommandOptions {
   pipeline: string;
   dryRun?: boolean | undefined;
+  /** Load only: no snapshot, no release. */
+  noPublish?: boolean | undefined;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
@@ -18,7 +20,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const store = await system.openStore();
   let result: RunResult;
   try {
-    result = await executeRun(pipeline, { ...store, cwd: system.config.cwd });
+    const network = options.noPublish ? undefined : await system.openNetwork();
+    try {
+      const publish = network && system.publishDeps(store, network);
+      result = await executeRun(pipeline, { ...store, cwd: system.config.cwd, publish });
+    } finally {
+      await network?.close();
+    }
   } finally {
     await store.close();
   }
@@ -53,6 +61,11 @@ function printSummary(io: Io, r: RunResult): void {
   io.out(`run ${r.runId} of ${r.pipeline}: ${r.status} in ${(r.durationMs / 1000).toFixed(2)} s`);
   io.out(`  extracted ${rows.extracted}, loaded ${rows.loaded} (${rows.changed} changed, ${rows.removed} removed), `
     + `duplicates ${rows.duplicates}, quarantined ${rows.quarantined}`);
+  for (const a of r.artifacts) {
+    const change = a.status === 'released' ? `released ${a.name} v${a.version}` : `${a.name} unchanged at v${a.version}`;
+    io.out(`  ${change}: content ID ${a.contentId}`);
+    io.out(`    ${a.bytes} bytes (${a.uploadedBytes} uploaded, ${a.reusedBytes} already archived), digest ${a.digest}`);
+  }
   const reasons = Object.entries(r.quarantineReasons);
   if (reasons.length) {
     io.out(`  quarantined by reason: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);

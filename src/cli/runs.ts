@@ -13,7 +13,7 @@ export async function runsCommand(options: RunsCommandOptions): Promise<number> 
   try {
     const runs = await store.runs.list({ pipeline: options.pipeline, limit: options.limit });
     if (options.json) {
-      printJson(options.io, runs.map((r) => ({ ...r, version: null })));
+      printJson(options.io, runs);
       return 0;
     }
     options.io.out(table(

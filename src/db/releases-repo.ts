@@ -72,9 +72,13 @@ export class ReleasesRepo {
       .execute();
   }
 
-  async commit(network: string, name: string, version: number, contentId: string, files: ReleaseFile[], now: Date): Promise<void> {
+  /** `bytes`: everything the release consists of, its manifest included. */
+  async commit(network: string, name: string, version: number, commit: { contentId: string; files: ReleaseFile[]; bytes: number }, now: Date): Promise<void> {
     await this.database.db.updateTable('releases')
-      .set({ state: 'committed', content_id: contentId, files: JSON.stringify(files), committed_at: now.toISOString() })
+      .set({
+        state: 'committed', content_id: commit.contentId, files: JSON.stringify(commit.files), bytes: commit.bytes,
+        committed_at: now.toISOString(),
+      })
       .where('network', '=', network).where('name', '=', name).where('version', '=', version)
       .execute();
   }

@@ -23,6 +23,8 @@ export interface RunRecord {
   finishedAt: string | null;
   durationMs: number | null;
   error: { code: string; message: string } | null;
+  version: number | null;
+  contentId: string | null;
 }
 
 export class RunsRepo {
@@ -38,12 +40,14 @@ export class RunsRepo {
   async finish(runId: string, end: {
     status: RunStatus; rows: RunCounts; finishedAt: string; durationMs: number;
     error?: { code: string; message: string } | undefined;
+    version?: number | null; contentId?: string | null;
   }): Promise<void> {
     await this.database.db
       .updateTable('runs')
       .set({
         status: end.status, finished_at: end.finishedAt, duration_ms: end.durationMs, ...end.rows,
         error_code: end.error?.code ?? null, error_message: end.error?.message ?? null,
+        version: end.version ?? null, content_id: end.contentId ?? null,
       })
       .where('id', '=', runId)
       .execute();
@@ -77,5 +81,7 @@ function toRecord(row: Selectable<RunsTable>): RunRecord {
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    version: row.version,
+    contentId: row.content_id,
   };
 }

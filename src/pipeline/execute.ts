@@ -9,6 +9,7 @@ import type { RunStatus } from '../db/schema.js';
 import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
 import { cleanItem } from './clean-stage.js';
 import type { Pipeline } from './define.js';
+import { publishDataset, type Artifact, type PublishStageDeps } from './publish-stage.js';
 import { newRunId } from './run-id.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
 
@@ -19,6 +20,8 @@ export interface RunDeps {
   quarantine: QuarantineRepo;
   cwd: string;
   now?: () => Date;
+  /** Without it the run stops after loading (status `loaded` or `unchanged`). */
+  publish?: PublishStageDeps | undefined;
 }
 
 export interface RunResult {
@@ -28,7 +31,7 @@ export interface RunResult {
   status: RunStatus;
   rows: RunCounts;
   quarantineReasons: Record<string, number>;
-  artifacts: unknown[];
+  artifacts: Artifact[];
   uploadedBytes: number;
   totalBytes: number;
   startedAt: string;
@@ -50,32 +53,42 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
   await deps.runs.start({ runId, pipeline: pipeline.name, dataset: pipeline.dataset, startedAt: started.toISOString() });
   let status: RunStatus = 'failed';
   let failure: ArkiveError | undefined;
+  const artifacts: Artifact[] = [];
   try {
-    const ctx: ExtractContext = { cwd: deps.cwd };
-    for (const source of pipeline.sources) await source.check(ctx);
-    const sink: Sink = {
-      writer: deps.records.writer(pipeline.dataset, runId),
-      addQuarantine: deps.quarantine.adder(),
-      counts,
-    };
-    for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
-    await finalize(pipeline, runId, counts, deps.records);
-    status = counts.changed > 0 ? 'loaded' : 'unchanged';
+    status = await runStages(pipeline, runId, counts, artifacts, deps);
   } catch (error) {
     failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
   }
   const durationMs = now().getTime() - started.getTime();
+  const dataset = artifacts.find((a) => a.kind === 'dataset');
   await deps.runs.finish(runId, {
     status, rows: counts, finishedAt: now().toISOString(), durationMs,
     error: failure && { code: failure.code, message: failure.message },
+    version: dataset?.version ?? null, contentId: dataset?.contentId ?? null,
   });
   return {
     runId, pipeline: pipeline.name, dataset: pipeline.dataset, status, rows: counts,
     quarantineReasons: await deps.quarantine.countsByReason(runId),
-    artifacts: [], uploadedBytes: 0, totalBytes: 0,
+    artifacts,
+    uploadedBytes: artifacts.reduce((n, a) => n + a.uploadedBytes, 0),
+    totalBytes: artifacts.reduce((n, a) => n + a.bytes, 0),
     startedAt: started.toISOString(), durationMs,
     ...(failure && { error: failure }),
   };
+}
+
+/** extract → clean → validate → load → finalize, then publish when a network is given. */
+async function runStages(
+  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps,
+): Promise<RunStatus> {
+  const ctx: ExtractContext = { cwd: deps.cwd };
+  for (const source of pipeline.sources) await source.check(ctx);
+  const sink: Sink = { writer: deps.records.writer(pipeline.dataset, runId), addQuarantine: deps.quarantine.adder(), counts };
+  for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
+  await finalize(pipeline, runId, counts, deps.records);
+  if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
+  artifacts.push(await publishDataset(pipeline, runId, deps.publish));
+  return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
 
 async function loadSource(

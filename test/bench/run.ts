@@ -1,16 +1,25 @@
-// npm run bench [-- --json] [-- --rows N]: runs the benchmarks and prints their figures,
-// as one JSON array with --json. Benchmarks generate their own inputs; they never run in CI.
+// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish]: runs the benchmarks and
+// prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
+// they never run in CI.
 import { benchIngest } from './ingest.js';
+import { benchPublish } from './publish.js';
 import type { Figure } from './figure.js';
 
-function option(name: string, fallback: number): number {
+function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 const json = process.argv.includes('--json');
-const rows = option('--rows', 1_000_000);
-const figures: Figure[] = [...(await benchIngest(rows))];
+const only = option('--only');
+const suites: Record<string, () => Promise<Figure[]>> = {
+  ingest: () => benchIngest(Number(option('--rows') ?? 1_000_000)),
+  publish: () => benchPublish(Number(option('--publish-rows') ?? 100_000)),
+};
+const figures: Figure[] = [];
+for (const [name, run] of Object.entries(suites)) {
+  if (!only || only === name) figures.push(...(await run()));
+}
 
 if (json) console.log(JSON.stringify(figures, null, 2));
 else {

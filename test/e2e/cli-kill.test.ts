@@ -1,4 +1,5 @@
-// A run killed with SIGKILL mid-load loses nothing: the committed batches stay, the re-run
+// A run killed with SIGKILL mid-load (publishing off; cli-publish.test.ts kills one while
+// publishing) loses nothing: the committed batches stay, the re-run
 // finishes the load, and what the killed run already loaded counts as unchanged.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +30,7 @@ describe('a killed run', () => {
     const cwd = peopleProject(`id,name,age\n${lines.join('\n')}\n`);
     const home = tmpDir();
     const dbFile = path.join(home, 'arkive.db');
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'run', 'people', '--home', home], { cwd, stdio: 'ignore' });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'run', 'people', '--no-publish', '--home', home], { cwd, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     let loadedBeforeKill = 0;
     while (loadedBeforeKill === 0) {
@@ -42,7 +43,7 @@ describe('a killed run', () => {
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(ROWS);
 
-    const rerun = await arkive(['run', 'people', '--json', '--home', home], { cwd });
+    const rerun = await arkive(['run', 'people', '--no-publish', '--json', '--home', home], { cwd });
     expect(rerun.code).toBe(0);
     const result = JSON.parse(rerun.stdout);
     expect(result.rows).toMatchObject({ extracted: ROWS, loaded: ROWS, quarantined: 0, changed: ROWS - partial });

@@ -7,9 +7,10 @@ import { arkiveEntry, newProject, peopleProject, write } from '../helpers/projec
 import { tmpDir } from '../helpers/tmp.js';
 
 describe('arkive run', () => {
+  // Loading only (--no-publish): releasing is covered by cli-publish.test.ts.
   it('runs reviews with the documented counts, then reports 0 changed on a re-run', async () => {
     const home = tmpDir();
-    const first = await arkive(['run', 'reviews', '--json', '--home', home]);
+    const first = await arkive(['run', 'reviews', '--no-publish', '--json', '--home', home]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const run = JSON.parse(first.stdout);
@@ -20,7 +21,7 @@ describe('arkive run', () => {
     expect(run.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
     expect(typeof run.durationMs).toBe('number');
 
-    const second = await arkive(['run', 'reviews', '--json', '--home', home]);
+    const second = await arkive(['run', 'reviews', '--no-publish', '--json', '--home', home]);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ status: 'unchanged', rows: { changed: 0, loaded: 4000 } });
 
@@ -33,7 +34,7 @@ describe('arkive run', () => {
 
   it('uses $ARKIVE_HOME, and prints a human summary without --json', async () => {
     const home = tmpDir();
-    const result = await arkive(['run', 'reviews'], { env: { ARKIVE_HOME: home } });
+    const result = await arkive(['run', 'reviews', '--no-publish'], { env: { ARKIVE_HOME: home } });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/of reviews: loaded/);
     expect(result.stdout).toMatch(/loaded 4000 \(4000 changed, 0 removed\), duplicates 290, quarantined 127/);
@@ -97,7 +98,7 @@ describe('arkive run', () => {
 
   it('shows quarantined rows of the latest run', async () => {
     const home = tmpDir();
-    await arkive(['run', 'reviews', '--home', home]);
+    await arkive(['run', 'reviews', '--no-publish', '--home', home]);
     const result = await arkive(['quarantine', '--reason', 'json_malformed', '--json', '--home', home]);
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout);

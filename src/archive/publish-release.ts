@@ -1,0 +1,134 @@
+// Publishes one release of a dataset or model: every data file (reused when its content is
+// already archived), then the card, then the release manifest, which is the commit point.
+// The version number and the exact card bytes are fixed in a pending release before any
+// upload, so a killed run, re-run on the same content, finishes the same release and pays
+// for nothing twice. Identical content (same digest as the latest version) is no new version.
+import fs from 'node:fs';
+import path from 'node:path';
+import { hash } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { ReleaseFile, ReleasesRepo, Release } from '../db/releases-repo.js';
+import type { UploadsRepo } from '../db/uploads-repo.js';
+import { contentDigest } from '../snapshot/card.js';
+import { archiveFile, type Archived } from './archive-file.js';
+import type { Gateway } from './gateway.js';
+import { buildManifest, CARD_PATH, MANIFEST_CONTENT_TYPE, manifestBytes } from './manifest.js';
+import { releaseTags, type TagContext } from './release-tags.js';
+import type { Uploader } from './uploader.js';
+
+export interface DataFile {
+  /** Path inside the release (and relative to `dir`). */
+  path: string;
+  sha256: string;
+  bytes: number;
+  contentType: string;
+}
+
+export interface ReleaseInput extends TagContext {
+  network: string;
+  dir: string;
+  files: DataFile[];
+  rows: number;
+  /** The card's bytes for the version being released (called once per new version). */
+  card(release: { version: number; parent: string | null; digest: string }): Buffer;
+}
+
+export interface ReleaseResult {
+  status: 'released' | 'unchanged';
+  version: number;
+  contentId: string;
+  digest: string;
+  bytes: number;
+  uploadedBytes: number;
+  reusedBytes: number;
+  files: ReleaseFile[];
+}
+
+export interface PublishDeps {
+  uploader: Uploader;
+  gateway: Gateway;
+  uploads: UploadsRepo;
+  releases: ReleasesRepo;
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
+  const digest = contentDigest(input.files);
+  const latest = await deps.releases.latest(input.network, input.name);
+  if (latest?.digest === digest) return unchanged(latest);
+  const release = await pendingRelease(input, digest, latest, deps);
+  const ctx = { ...input, version: release.version, runId: release.run_id, digest, parent: release.parent };
+  const data = await archiveDataFiles(ctx, deps);
+  const cardBytes = Buffer.from(release.card);
+  const card = await archiveBytes(ctx, CARD_PATH, cardBytes, 'card', 'application/json', deps);
+  const files: ReleaseFile[] = [
+    { path: CARD_PATH, id: card.id, sha256: sha(cardBytes), bytes: cardBytes.length },
+    ...input.files.map((f, i) => ({ path: f.path, id: data[i]!.id, sha256: f.sha256, bytes: f.bytes })),
+  ];
+  const manifest = manifestBytes(buildManifest(Object.fromEntries(files.map((f) => [f.path, f.id]))));
+  const committed = await archiveBytes(ctx, 'manifest.json', manifest, 'release', MANIFEST_CONTENT_TYPE, deps);
+  const all = [...data, card, committed];
+  const bytes = sum(all, (a) => a.uploadedBytes + a.reusedBytes);
+  await deps.releases.commit(input.network, input.name, release.version, { contentId: committed.id, files, bytes }, (deps.now ?? (() => new Date()))());
+  return {
+    status: 'released', version: release.version, contentId: committed.id, digest, files, bytes,
+    uploadedBytes: sum(all, (a) => a.uploadedBytes), reusedBytes: sum(all, (a) => a.reusedBytes),
+  };
+}
+
+type ReleaseContext = ReleaseInput & { version: number; runId: string; digest: string; parent: string | null };
+
+/** Writes bytes the release generates itself (card, manifest) next to its data, then archives them. */
+async function archiveBytes(
+  ctx: ReleaseContext, name: string, bytes: Buffer, kind: 'card' | 'release', contentType: string, deps: PublishDeps,
+): Promise<Archived> {
+  const file = path.join(ctx.dir, name);
+  fs.writeFileSync(file, bytes);
+  const sha256 = sha(bytes);
+  return archiveFile({ file, sha256, size: bytes.length, kind, tags: releaseTags(ctx, kind, contentType, sha256) }, deps);
+}
+
+/** The pending release of this content, resumed or created with the next version number. */
+async function pendingRelease(input: ReleaseInput, digest: string, latest: Release | undefined, deps: PublishDeps): Promise<Release> {
+  const pending = await deps.releases.pending(input.network, input.name);
+  if (pending?.digest === digest) return pending;
+  // A pending release of other content never reached its manifest (the commit point), so
+  // no version was published under its number: it is dropped and the number reused.
+  if (pending) await deps.releases.drop(input.network, input.name, pending.version);
+  const version = (latest?.version ?? 0) + 1;
+  const parent = latest?.content_id ?? null;
+  const card = input.card({ version, parent, digest });
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  await deps.releases.insertPending({
+    network: input.network, name: input.name, version, kind: input.kind, digest, parent, owner: deps.uploader.address,
+    run_id: input.runId, rows: input.rows, bytes: sum(input.files, (f) => f.bytes) + card.length, card, files: '[]',
+    created_at: now,
+  });
+  return (await deps.releases.pending(input.network, input.name))!;
+}
+
+async function archiveDataFiles(ctx: ReleaseContext, deps: PublishDeps): Promise<Archived[]> {
+  const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
+  const kind = ctx.kind === 'model' ? 'checkpoint' : 'chunk';
+  return Promise.all(ctx.files.map((f) => queue.add(() => archiveFile({
+    file: path.join(ctx.dir, f.path), sha256: f.sha256, size: f.bytes, kind,
+    tags: releaseTags(ctx, kind, f.contentType, f.sha256),
+  }, deps))));
+}
+
+function unchanged(latest: Release): ReleaseResult {
+  const files = JSON.parse(latest.files) as ReleaseFile[];
+  return {
+    status: 'unchanged', version: latest.version, contentId: latest.content_id!, digest: latest.digest, files,
+    bytes: latest.bytes, uploadedBytes: 0, reusedBytes: latest.bytes,
+  };
+}
+
+function sha(bytes: Buffer): string {
+  return hash('sha256', bytes);
+}
+
+function sum<T>(items: T[], of: (item: T) => number): number {
+  return items.reduce((total, item) => total + of(item), 0);
+}

@@ -1,0 +1,42 @@
+// The tags of each kind of item in a release, built from what the release knows.
+import { APP_NAME, APP_VERSION, toTagList, type ArkiveTags, type Tag } from './tags.js';
+
+export interface TagContext {
+  kind: 'dataset' | 'model';
+  name: string;
+  pipeline: string;
+  runId: string;
+  description?: string | undefined;
+  license?: string | undefined;
+  schemaSha256?: string | undefined;
+  trainedOn?: string | undefined;
+}
+
+export function releaseTags(
+  ctx: TagContext & { version: number; digest?: string; parent?: string | null },
+  itemKind: ArkiveTags['Arkive-Kind'], contentType: string, sha256: string,
+): Tag[] {
+  const tags: ArkiveTags = {
+    'App-Name': APP_NAME,
+    'App-Version': APP_VERSION,
+    'Content-Type': contentType,
+    'Content-SHA256': sha256,
+    'Arkive-Kind': itemKind,
+    ...(ctx.kind === 'dataset' ? { 'Dataset-Name': ctx.name } : { 'Model-Name': ctx.name }),
+    Version: String(ctx.version),
+    Pipeline: ctx.pipeline,
+    'Run-Id': ctx.runId,
+    ...(ctx.schemaSha256 && { 'Schema-SHA256': ctx.schemaSha256 }),
+    ...(ctx.trainedOn && { 'Trained-On': ctx.trainedOn }),
+  };
+  if (itemKind === 'release') {
+    Object.assign(tags, {
+      'Arkive-Digest': ctx.digest,
+      ...(ctx.parent && { Parent: ctx.parent }),
+      ...(ctx.license && { 'License-SPDX': ctx.license }),
+      Title: `${ctx.name} v${ctx.version}`,
+      ...(ctx.description && { Description: ctx.description.slice(0, 300) }),
+    });
+  }
+  return toTagList(tags, `${itemKind} ${sha256.slice(0, 12)} of ${ctx.name} v${ctx.version}`);
+}

@@ -1,0 +1,69 @@
+// `arkive dev`: serves the home's local permaweb in the foreground, for other tools (and
+// other homes, through `--gateway`/`--bundler`) to use, until SIGINT or SIGTERM.
+import { RuntimeFailure } from '../errors.js';
+import { startDevnet, type Devnet } from '../devnet/devnet.js';
+import { createSystem } from '../system.js';
+import type { CommandOptions } from './options.js';
+
+export interface DevCommandOptions extends CommandOptions {
+  /** Gateway port (default 1984); the bundler uses the next one. 0: any free ports. */
+  port?: number;
+  /** Stops the devnet when aborted, like SIGINT/SIGTERM do (for callers without signals: tests). */
+  signal?: AbortSignal;
+}
+
+export async function devCommand(options: DevCommandOptions): Promise<number> {
+  const { config } = createSystem(options, options.env);
+  const { io } = options;
+  const port = options.port ?? 1984;
+  const devnet = await start(config.devnetDir, port, (line) => io.err(line));
+  try {
+    if (options.json) {
+      // One line, first on stdout: scripts read it to find the endpoints (AO comes later).
+      io.out(JSON.stringify({
+        gateway: devnet.gatewayUrl, bundler: devnet.bundlerUrl, mu: null, cu: null, wallet: devnet.walletFile, registry: null,
+      }));
+    } else {
+      io.out(`local permaweb of ${config.home}`);
+      io.out(`  gateway  ${devnet.gatewayUrl}   (GraphQL at ${devnet.gatewayUrl}/graphql)`);
+      io.out(`  bundler  ${devnet.bundlerUrl}   (Irys protocol, token arweave)`);
+      io.out(`  wallet   ${devnet.walletFile}   (${devnet.walletAddress})`);
+      io.out('press Ctrl-C to stop');
+    }
+    await stopRequested(options.signal);
+  } finally {
+    await devnet.stop();
+  }
+  if (!options.json) io.out('local permaweb stopped');
+  return 0;
+}
+
+async function start(dir: string, port: number, log: (line: string) => void): Promise<Devnet> {
+  try {
+    return await startDevnet({ dir, port, log });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new RuntimeFailure({
+      code: 'DEVNET_PORT_IN_USE',
+      message: `arkive dev: port ${port} or ${port + 1} is already in use (${(error as Error).message})`,
+      hint: 'Another `arkive dev` or ArLocal may be running: stop it, or pass --port with other ports (--port 0 picks free ones).',
+      cause: error,
+    });
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM (or abort), and removes its handlers. */
+function stopRequested(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done);
+  });
+}

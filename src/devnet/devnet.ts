@@ -1,0 +1,78 @@
+// The local permaweb of one home: ArLocal as the gateway and the dev bundler in front of it,
+// with their wallets, all persisted under `dir` (<home>/devnet) across start and stop:
+//   <dir>/wallet.json            the user's dev wallet (signs uploads)
+//   <dir>/bundler-wallet.json    the bundler's wallet (signs receipts and bundles)
+//   <dir>/arlocal/               ArLocal's database and data files
+//   <dir>/bundler/               the bundler's items, chunked uploads and bundle records
+import path from 'node:path';
+import { ArLocalGateway } from './arlocal-gateway.js';
+import { DevBundler } from './dev-bundler.js';
+import { fundWallet, loadOrCreateWallet } from './dev-wallet.js';
+
+export interface DevnetOptions {
+  dir: string;
+  /** Gateway port (default 1984); the bundler listens on port + 1. 0: both pick free ports. */
+  port?: number;
+  log?: (line: string) => void;
+  /** How long accepted items wait for others to share their bundle (default 50 ms). */
+  batchWindowMs?: number;
+  /** Largest item the bundler accepts (default 128 MiB: ArLocal unbundles in memory). */
+  maxItemBytes?: number;
+}
+
+export interface Devnet {
+  gatewayUrl: string;
+  bundlerUrl: string;
+  /** JWK file of the dev wallet, funded on the gateway. */
+  walletFile: string;
+  walletAddress: string;
+  /** Resolves once every upload accepted so far is served, indexed and mined by the gateway. */
+  flush(): Promise<void>;
+  /** Bundles what is pending, then stops both servers. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_GATEWAY_PORT = 1984;
+// 1000 AR: dev AR is free, and the wallet may pay for L1 transactions of its own.
+const DEV_WALLET_WINSTON = 1_000n * 10n ** 12n;
+
+export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
+  const { dir } = options;
+  const log = options.log ?? (() => {});
+  const port = options.port ?? DEFAULT_GATEWAY_PORT;
+  const wallet = await loadOrCreateWallet({ file: path.join(dir, 'wallet.json') });
+  const bundlerWallet = await loadOrCreateWallet({ file: path.join(dir, 'bundler-wallet.json') });
+
+  const gateway = new ArLocalGateway({ port, dbPath: path.join(dir, 'arlocal'), persist: true });
+  await gateway.start();
+  let bundler: DevBundler | null = null;
+  try {
+    await fundWallet({ gateway, address: wallet.address, minimum: DEV_WALLET_WINSTON });
+    bundler = new DevBundler({
+      dir: path.join(dir, 'bundler'), port: port === 0 ? 0 : port + 1, gateway, wallet: bundlerWallet, log,
+      batchWindowMs: options.batchWindowMs, maxItemBytes: options.maxItemBytes,
+    });
+    await bundler.start();
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  log(`devnet: gateway ${gateway.url}, bundler ${bundler.url}, wallet ${wallet.address}`);
+
+  const running = bundler;
+  let stopping: Promise<void> | null = null;
+  return {
+    gatewayUrl: gateway.url,
+    bundlerUrl: running.url,
+    walletFile: wallet.file,
+    walletAddress: wallet.address,
+    flush: () => running.flush(),
+    stop: () => (stopping ??= (async () => {
+      try {
+        await running.stop();
+      } finally {
+        await gateway.stop();
+      }
+    })()),
+  };
+}

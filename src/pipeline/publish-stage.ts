@@ -1,0 +1,81 @@
+// The publish stage of a run: snapshot the dataset's records (key order, content-defined
+// chunks) into a staging directory of the home, then publish it as a release. The staging
+// directory is removed once the release is committed; a killed run simply snapshots again
+// (same records, same bytes) and resumes its pending release.
+import fs from 'node:fs';
+import path from 'node:path';
+import { hash } from 'node:crypto';
+import { z } from 'zod';
+import type { NetworkSession } from '../archive/network.js';
+import { publishRelease, type ReleaseResult } from '../archive/publish-release.js';
+import type { RecordsRepo } from '../db/records-repo.js';
+import type { ReleasesRepo } from '../db/releases-repo.js';
+import type { UploadsRepo } from '../db/uploads-repo.js';
+import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
+import type { ParquetColumn } from '../snapshot/parquet-writer.js';
+import { writeSnapshot } from '../snapshot/snapshot.js';
+import type { Pipeline } from './define.js';
+
+export interface PublishStageDeps {
+  records: RecordsRepo;
+  uploads: UploadsRepo;
+  releases: ReleasesRepo;
+  network: NetworkSession;
+  /** Where snapshots are staged (under the home). */
+  stagingDir: string;
+}
+
+export interface Artifact {
+  kind: 'dataset' | 'model';
+  name: string;
+  version: number;
+  contentId: string;
+  digest: string;
+  bytes: number;
+  uploadedBytes: number;
+  reusedBytes: number;
+  status: ReleaseResult['status'];
+}
+
+const CONTENT_TYPES = { 'jsonl.gz': 'application/gzip', parquet: 'application/vnd.apache.parquet' } as const;
+
+export async function publishDataset(pipeline: Pipeline, runId: string, deps: PublishStageDeps): Promise<Artifact> {
+  const dir = path.join(deps.stagingDir, runId);
+  const format = pipeline.snapshot.format ?? 'jsonl.gz';
+  const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
+  const snapshot = await writeSnapshot({
+    rows: deps.records.iterate(pipeline.dataset), dir, format,
+    ...(pipeline.snapshot.targetChunkBytes && { targetChunkBytes: pipeline.snapshot.targetChunkBytes }),
+    ...(format === 'parquet' && { columns: parquetColumns(schema) }),
+  });
+  const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
+  const result = await publishRelease({
+    ...common,
+    network: deps.network.config.key,
+    description: pipeline.description,
+    license: pipeline.snapshot.license,
+    schemaSha256: hash('sha256', canonicalJson(schema)),
+    dir,
+    rows: snapshot.rows,
+    files: snapshot.chunks.map((c) => ({ path: c.path, sha256: c.sha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
+    card: (release) => cardBytes(buildCard({
+      ...common, ...release, schema, format, chunks: snapshot.chunks,
+      ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
+    })),
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const { version, contentId, digest, bytes, uploadedBytes, reusedBytes, status } = result;
+  return { kind: 'dataset', name: pipeline.dataset, version, contentId, digest, bytes, uploadedBytes, reusedBytes, status };
+}
+
+type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };
+
+/** Typed columns from the record schema, so every chunk of a dataset has the same Parquet schema. */
+function parquetColumns(schema: JsonSchema): ParquetColumn[] {
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => {
+    const types = [property.type, ...(property.anyOf ?? []).map((s) => s.type)].flat().filter((t) => t && t !== 'null');
+    const only = types.length === 1 ? types[0] : undefined;
+    const type = only === 'string' || only === 'integer' || only === 'number' || only === 'boolean' ? only : 'json';
+    return { name, type };
+  });
+}
