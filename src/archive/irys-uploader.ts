@@ -16,6 +16,8 @@ export interface IrysUploaderDeps {
   /** Chunk size of streamed uploads (the bundler bounds it). */
   chunkBytes?: number;
   timeoutMs?: number;
+  /** A streamed upload with no chunk acknowledged for this long is abandoned (and resumed by a retry). */
+  stallMs?: number;
 }
 
 export class IrysUploader implements Uploader {
@@ -23,12 +25,14 @@ export class IrysUploader implements Uploader {
   readonly bundlerUrl: string;
   private readonly irys: Irys;
   private readonly chunkBytes: number;
+  private readonly stallMs: number;
 
   private constructor(irys: Irys, deps: IrysUploaderDeps) {
     this.irys = irys;
     this.address = irys.address!;
     this.bundlerUrl = deps.bundlerUrl;
     this.chunkBytes = deps.chunkBytes ?? 8 * 2 ** 20;
+    this.stallMs = deps.stallMs ?? 120_000;
   }
 
   static async create(deps: IrysUploaderDeps): Promise<IrysUploader> {
@@ -63,8 +67,10 @@ export class IrysUploader implements Uploader {
     const chunked = this.irys.uploader.chunkedUploader;
     chunked.setChunkSize(this.chunkBytes);
     if (upload.resumeId) chunked.setResumeData(upload.resumeId);
+    const stall = this.watchStall(chunked);
     let announced = false;
     chunked.on('chunkUpload', (info: { totalUploaded: number }) => {
+      stall.progress();
       const uploadId = chunked.getResumeData();
       if (!announced && uploadId) {
         announced = true;
@@ -72,8 +78,15 @@ export class IrysUploader implements Uploader {
       }
       upload.onProgress?.(info.totalUploaded);
     });
-    const res = await chunked.uploadData(upload.open(), { tags: upload.tags });
-    const receipt = res.data as Receipt;
+    try {
+      const res = await Promise.race([chunked.uploadData(upload.open(), { tags: upload.tags }), stall.stalled]);
+      return this.receiptOf(res.data as Receipt);
+    } finally {
+      stall.stop();
+    }
+  }
+
+  private receiptOf(receipt: Receipt): Receipt {
     if (!receipt?.id) {
       throw new RuntimeFailure({
         code: 'BUNDLER_RESPONSE',
@@ -82,5 +95,24 @@ export class IrysUploader implements Uploader {
       });
     }
     return receipt;
+  }
+
+  /**
+   * The SDK never settles an upload whose chunk POST keeps failing: without a watchdog a cron
+   * run would hang forever. A stall rejects as a timeout, which withRetry treats as transient.
+   */
+  private watchStall(chunked: { pause(): void }) {
+    let timer: NodeJS.Timeout | undefined;
+    let fail: (error: Error) => void = () => {};
+    const stalled = new Promise<never>((_, reject) => { fail = reject; });
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        chunked.pause();
+        fail(new Error(`upload timeout: no chunk acknowledged by ${this.bundlerUrl} for ${this.stallMs} ms`));
+      }, this.stallMs);
+    };
+    arm();
+    return { stalled, progress: arm, stop: () => clearTimeout(timer) };
   }
 }

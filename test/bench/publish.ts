@@ -30,20 +30,21 @@ export async function benchPublish(rows: number): Promise<Figure[]> {
   try {
     const deps = system.publishDeps(store, network);
     const rng = new Random(11);
-    writeRecords(store, 'r1', Array.from({ length: rows }, (_, i) => review(rng, i + 1)));
+    const rawBytes = writeRecords(store, 'r1', Array.from({ length: rows }, (_, i) => review(rng, i + 1)));
     const start = process.hrtime.bigint();
     const first = await publishDataset(pipeline, 'r1', deps);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const ceiling = sha384Rate(first.bytes);
+    const ceiling = sha384Rate(rawBytes);
     const again = await publishDataset(pipeline, 'r2', deps);
     writeRecords(store, 'r3', Array.from({ length: Math.ceil(rows / 100) }, (_, i) => review(rng, rows + i + 1)));
     const appended = await publishDataset(pipeline, 'r3', deps);
     const edits = Array.from({ length: Math.ceil(rows / 100) }, () => ({ ...review(rng, rng.int(1, rows)), title: 'edited' }));
     writeRecords(store, 'r4', edits);
     const edited = await publishDataset(pipeline, 'r4', deps);
-    const mb = first.bytes / 2 ** 20;
+    const mb = rawBytes / 2 ** 20;
     return [
-      figure('publish-throughput', mb / seconds, `MB/s (${mb.toFixed(1)} MB of chunks, ${rows} rows)`, ceiling),
+      figure('publish-throughput', mb / seconds,
+        `MB/s of dataset JSON (${mb.toFixed(1)} MB, ${rows} rows → ${(first.bytes / 2 ** 20).toFixed(1)} MB archived)`, ceiling),
       figure('republish-unchanged', again.uploadedBytes / again.bytes, 'fraction of bytes uploaded (lower is better; ceiling = 1)', 1),
       figure('republish-append-1pct', appended.uploadedBytes / appended.bytes, 'fraction of bytes uploaded (lower is better; target ≤ 0.03)', 1),
       figure('republish-edit-1pct', edited.uploadedBytes / edited.bytes, 'fraction of bytes uploaded (lower is better)', 1),
@@ -60,15 +61,18 @@ function review(rng: Random, n: number): Record<string, unknown> {
   return { review_id: r.id, product_id: r.product, rating: r.rating, title: r.title, text: r.body, author: r.author, reviewed_at: r.day.toISOString().slice(0, 10) };
 }
 
-/** Writes records straight through the records repository, as a run's load stage does. */
-function writeRecords(store: Store, runId: string, records: Record<string, unknown>[]): void {
+/** Writes records straight through the records repository, as a run's load stage does; returns their JSON bytes. */
+function writeRecords(store: Store, runId: string, records: Record<string, unknown>[]): number {
   const writer = store.records.writer(pipeline.dataset, runId);
+  let bytes = 0;
   store.database.sqlite.transaction(() => {
     for (const r of records) {
       const data = JSON.stringify(r);
+      bytes += Buffer.byteLength(data) + 1;
       writer.put(String(r.review_id), hash('sha256', data), data, 'bench');
     }
   })();
+  return bytes;
 }
 
 /** MB/s of sha384 over `bytes` bytes, in 1 MiB updates: the hashing floor of ANS-104 signing. */
