@@ -44,9 +44,13 @@ export class IrysUploader implements Uploader {
     return new IrysUploader(irys, deps);
   }
 
+  // Signed without an anchor (ANS-104 makes it optional), unlike the SDK's createTransaction,
+  // which adds a random one: gateways such as ArLocal do not report anchors in GraphQL, and
+  // `arkive get` rebuilds the signed payload from what GraphQL reports to verify a release.
   async sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
-    const item = this.irys.createTransaction(data, { tags });
-    await item.sign();
+    const signer = this.irys.getSigner();
+    const item = this.irys.arbundles.createData(data, signer, { tags });
+    await item.sign(signer);
     const raw = Buffer.from(item.getRaw());
     return { id: item.id, raw, header: raw.subarray(0, raw.length - data.length) };
   }
