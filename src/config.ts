@@ -77,16 +77,23 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
     walletFile: options.wallet ?? env.ARKIVE_WALLET,
     trust,
   };
-  const missing = [
-    !resolved.gateways.length && '--gateway URL ($ARKIVE_GATEWAY)',
-    !resolved.bundler && '--bundler URL ($ARKIVE_BUNDLER)',
-    !resolved.walletFile && '--wallet FILE ($ARKIVE_WALLET)',
-  ].filter(Boolean);
+  if (!resolved.gateways.length) {
+    throw new UsageError({
+      code: 'NETWORK_INCOMPLETE', message: `the ${name} network needs --gateway URL ($ARKIVE_GATEWAY)`,
+      hint: 'Give it as an option or environment variable; `arkive dev --json` prints those of a local stack.',
+    });
+  }
+  return { ...resolved, key: resolved.gateways[0]!, walletFile: resolved.walletFile && path.resolve(resolved.walletFile) };
+}
+
+/** Publishing needs a bundler and a wallet as well; reading needs only gateways. */
+export function requirePublishing(net: NetworkConfig): { bundler: string; walletFile: string } {
+  const missing = [!net.bundler && '--bundler URL ($ARKIVE_BUNDLER)', !net.walletFile && '--wallet FILE ($ARKIVE_WALLET)'].filter(Boolean);
   if (missing.length) {
     throw new UsageError({
-      code: 'NETWORK_INCOMPLETE', message: `the ${name} network needs ${missing.join(', ')}`,
+      code: 'NETWORK_INCOMPLETE', message: `the ${net.name} network needs ${missing.join(', ')}`,
       hint: 'Give them as options or environment variables; `arkive dev --json` prints those of a local stack.',
     });
   }
-  return { ...resolved, key: resolved.gateways[0]!, walletFile: path.resolve(resolved.walletFile!) };
+  return { bundler: net.bundler!, walletFile: net.walletFile! };
 }

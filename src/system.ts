@@ -1,11 +1,12 @@
 // The one place that wires arkive together: configuration in, ready-to-use parts out.
 // Commands and tests get their dependencies from here; no other module reads global config.
+import fs from 'node:fs';
 import path from 'node:path';
 import { HttpGateway } from './archive/http-gateway.js';
 import type { NetworkSession } from './archive/network.js';
 import type { Uploader } from './archive/uploader.js';
-import { readWallet } from './archive/wallet.js';
-import { resolveConfig, resolveNetwork, type Config, type GlobalOptions, type NetworkConfig } from './config.js';
+import { addressOf, readWallet } from './archive/wallet.js';
+import { requirePublishing, resolveConfig, resolveNetwork, type Config, type GlobalOptions, type NetworkConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { QuarantineRepo } from './db/quarantine-repo.js';
 import { RecordsRepo } from './db/records-repo.js';
@@ -34,6 +35,8 @@ export interface System {
   openStore(): Promise<Store>;
   /** Connects to the network: on `local`, starts the home's devnet in this process. */
   openNetwork(): Promise<NetworkSession>;
+  /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
+  openReader(): Promise<ReaderSession>;
   /** What a run needs to publish, from an open store and network. */
   publishDeps(store: Store, network: NetworkSession): PublishStageDeps;
 }
@@ -47,6 +50,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     network: () => (network ??= resolveNetwork(options, env)),
     openStore: () => openStore(config),
     openNetwork: () => openNetwork(config, system.network()),
+    openReader: () => openReader(config, system.network()),
     publishDeps: (store, session) => ({
       records: store.records, uploads: store.uploads, releases: store.releases, network: session,
       stagingDir: path.join(config.home, 'staging'),
@@ -78,7 +82,8 @@ async function irysUploader(bundlerUrl: string, walletFile: string, providerUrl:
 
 async function openNetwork(config: Config, net: NetworkConfig): Promise<NetworkSession> {
   if (net.name === 'local') return openDevnet(config, net);
-  const uploader = await irysUploader(net.bundler!, net.walletFile!, net.gateways[0]!);
+  const { bundler, walletFile } = requirePublishing(net);
+  const uploader = await irysUploader(bundler, walletFile, net.gateways[0]!);
   return {
     config: net, uploader, gateway: new HttpGateway({ urls: net.gateways }),
     settle: async () => {}, close: async () => {},
@@ -105,4 +110,32 @@ async function openDevnet(config: Config, net: NetworkConfig): Promise<NetworkSe
     await devnet.stop();
     throw error;
   }
+}
+
+export interface ReaderSession {
+  /** Gateways to read from; on `local` the devnet starts on first call (cache hits need none). */
+  gateways(): Promise<string[]>;
+  trust: string[];
+  networkKey: string;
+  close(): Promise<void>;
+}
+
+/** What retrieval needs: gateways and the publishers to trust (default: this home's wallet). */
+export async function openReader(config: Config, net: NetworkConfig): Promise<ReaderSession> {
+  if (net.name !== 'local') {
+    const own = net.walletFile ? [addressOf(readWallet(net.walletFile))] : [];
+    return { gateways: async () => net.gateways, trust: net.trust.length ? net.trust : own, networkKey: net.key, close: async () => {} };
+  }
+  const walletFile = path.join(config.devnetDir, 'wallet.json');
+  const own = fs.existsSync(walletFile) ? [addressOf(readWallet(walletFile))] : [];
+  let devnet: Promise<{ gatewayUrl: string; stop(): Promise<void> }> | undefined;
+  return {
+    gateways: async () => {
+      devnet ??= import('./devnet/devnet.js').then((m) => m.startDevnet({ dir: config.devnetDir, port: 0 }));
+      return [(await devnet).gatewayUrl];
+    },
+    trust: net.trust.length ? net.trust : own,
+    networkKey: net.key,
+    close: async () => { if (devnet) await (await devnet).stop(); },
+  };
 }

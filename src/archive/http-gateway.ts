@@ -66,6 +66,18 @@ export class HttpGateway implements Gateway {
     });
   }
 
+  /**
+   * An item's exact bytes (`/raw/<id>`): unlike `/<id>`, a path manifest is not resolved to
+   * its index, so a release manifest's own signed bytes can be fetched and verified.
+   */
+  async rawData(id: string): Promise<Buffer> {
+    return this.tryEach(`/raw/${id}`, async (url) => {
+      const res = await fetch(`${url}/raw/${id}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return Buffer.from(await res.arrayBuffer());
+    });
+  }
+
   private async tryEach<T>(what: string, fn: (url: string) => Promise<T>): Promise<T> {
     const failures: string[] = [];
     for (const url of this.urls) {

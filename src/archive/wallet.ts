@@ -1,6 +1,7 @@
 // Loads an Arweave wallet (a JWK file). Its contents are secret: errors name the file and
 // what is wrong with it, never a value from it.
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { UsageError } from '../errors.js';
 
@@ -32,4 +33,9 @@ function walletError(file: string, problem: string): UsageError {
     message: `the wallet file ${file} ${problem}`,
     hint: 'Pass --wallet (or $ARKIVE_WALLET) pointing at an Arweave JWK key file readable by this user.',
   });
+}
+
+/** The Arweave address of a wallet: base64url(sha256(modulus)). */
+export function addressOf(jwk: JWKInterface): string {
+  return createHash('sha256').update(Buffer.from(jwk.n, 'base64url')).digest('base64url');
 }

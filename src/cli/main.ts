@@ -82,6 +82,21 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .argument('<name>', 'dataset or model name')
     .action(action(async (name: string, _opts: unknown, cmd: Command) => versionsCommand({ ...common(cmd), name })));
 
+  program.command('get')
+    .description('fetch a version by ref, verify every byte, and write it atomically into a directory')
+    .argument('<ref>', '<contentId> | sha256:<digest> | <name>@v<N> | <name>@latest | <name>')
+    .option('-o, --out <dir>', 'target directory (default: ./<name>-v<version>)')
+    .option('--no-cache', 'bypass the content cache of the home')
+    .action(action(async (ref: string, opts: { out?: string; cache: boolean }, cmd: Command) =>
+      (await import('./get.js')).getCommand({ ...common(cmd), ref, out: opts.out, noCache: !opts.cache })));
+
+  program.command('show')
+    .description('the verified release manifest and card of a version, with its lineage')
+    .argument('<ref>', '<contentId> | sha256:<digest> | <name>@v<N> | <name>@latest | <name>')
+    .option('--no-cache', 'bypass the content cache of the home')
+    .action(action(async (ref: string, opts: { cache: boolean }, cmd: Command) =>
+      (await import('./get.js')).showCommand({ ...common(cmd), ref, noCache: !opts.cache })));
+
   program.command('dev')
     .description('serve this home\'s local permaweb (gateway, bundler) in the foreground until SIGINT/SIGTERM')
     .addOption(new Option('--port <port>', 'gateway port; the bundler uses the next one (0: any free ports)').argParser(port).default(1984))

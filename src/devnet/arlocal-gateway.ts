@@ -18,11 +18,14 @@
 // - Each chunk POST (and each L1 transaction with data) runs `select * from chunks order by
 //   offset desc` to find the last offset: it reads every chunk ever stored, so uploads grow
 //   quadratically slower. That query is replaced with an indexed MAX(offset).
+// - There is no `GET /raw/<id>` (an item's bytes without manifest resolution, as production
+//   gateways serve them): added, ahead of ArLocal's routes (see arlocal-raw-route.ts).
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { RAW_ROUTE_PATH, rawDataRoute, type RawRouteContext } from './arlocal-raw-route.js';
 
 export interface ArLocalGatewayOptions {
   /** TCP port; 0 picks a free one. */
@@ -58,6 +61,7 @@ const CHUNK_ROWS_PER_INSERT = 50;
 interface ArLocalInternals {
   port: number;
   log: { logInFile(...args: unknown[]): void };
+  router: { get(path: string, handler: (ctx: RawRouteContext) => Promise<void>): unknown };
   app: { listen(...args: unknown[]): http.Server; callback(): http.RequestListener; context: { connection: KnexLike } };
   server?: http.Server;
   apollo?: { stop(): Promise<void> };
@@ -105,6 +109,8 @@ export class ArLocalGateway {
       await reuseConnection(arlocal, dbPath);
       const listening = this.listenQuietly(arlocal);
       listening.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+      // Before start(), which registers ArLocal's routes: the router tries routes in order.
+      arlocal.router.get(RAW_ROUTE_PATH, rawDataRoute);
       await arlocal.start();
       this.boundPort = await listening;
       await indexChunks(arlocal.connection);

@@ -1,0 +1,57 @@
+// Writes a verified release into a directory atomically: everything goes into a temporary
+// sibling directory, and only a complete, verified set of files is renamed into place. A
+// failed get leaves nothing behind. Paths were checked when the manifest was read; the
+// resolved location is checked again here before anything is written.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import PQueue from 'p-queue';
+import { IntegrityError, UsageError } from '../errors.js';
+import { fetchFile, type FetchDeps } from './fetch-file.js';
+import type { VerifiedRelease } from './release-reader.js';
+
+export interface Materialised {
+  dir: string;
+  files: number;
+  bytes: number;
+  fromCache: number;
+}
+
+export async function materialise(release: VerifiedRelease, target: string, deps: FetchDeps & { concurrency?: number }): Promise<Materialised> {
+  const dir = path.resolve(target);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length) {
+    throw new UsageError({
+      code: 'TARGET_EXISTS', message: `${dir} already exists and is not empty`,
+      hint: 'Choose another directory with -o, or remove this one first.',
+    });
+  }
+  const partial = `${dir}.partial-${randomBytes(4).toString('hex')}`;
+  const result: Materialised = { dir, files: 0, bytes: 0, fromCache: 0 };
+  try {
+    const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
+    await Promise.all(release.files.map((file) => queue.add(async () => {
+      const { bytes, cached } = await fetchFile(file, deps);
+      writeInside(partial, file.path, bytes);
+      result.files++;
+      result.bytes += bytes.length;
+      if (cached) result.fromCache++;
+    })));
+    if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    fs.renameSync(partial, dir);
+    return result;
+  } finally {
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+}
+
+function writeInside(root: string, relative: string, bytes: Uint8Array): void {
+  const file = path.resolve(root, relative);
+  if (!file.startsWith(root + path.sep)) {
+    throw new IntegrityError({
+      code: 'UNSAFE_PATH', message: `release path ${JSON.stringify(relative)} would be written outside ${root}`,
+      hint: 'The release manifest is malicious or damaged; nothing was written.',
+    });
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, bytes);
+}
