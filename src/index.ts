@@ -12,3 +12,5 @@ export { scrubContacts, scrubEmails, scrubPhones } from './pipeline/cleaners/pii
 export { parseDate } from './pipeline/cleaners/dates.js';
 // Re-exported so pipeline projects use the same zod as arkive without installing it.
 export { z } from 'zod';
+export { openDataset } from './retrieve/open-dataset.js';
+export type { OpenDatasetOptions } from './retrieve/open-dataset.js';

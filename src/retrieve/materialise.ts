@@ -29,13 +29,17 @@ export async function materialise(release: VerifiedRelease, target: string, deps
   const result: Materialised = { dir, files: 0, bytes: 0, fromCache: 0 };
   try {
     const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
-    await Promise.all(release.files.map((file) => queue.add(async () => {
+    // allSettled, not all: after one failure the other fetches must finish (and stop writing
+    // into the partial directory) before it is removed.
+    const settled = await Promise.allSettled(release.files.map((file) => queue.add(async () => {
       const { bytes, cached } = await fetchFile(file, deps);
       writeInside(partial, file.path, bytes);
       result.files++;
       result.bytes += bytes.length;
       if (cached) result.fromCache++;
     })));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
     if (fs.existsSync(dir)) fs.rmdirSync(dir);
     fs.renameSync(partial, dir);
     return result;
