@@ -9,6 +9,8 @@ export interface GatewayItem {
   anchor?: string | null;
   signature?: string | null;
   data: { size: number };
+  /** Null until the item (or its bundle) is mined into a block. */
+  block?: { height: number } | null;
 }
 
 export interface ItemQuery {

@@ -4,7 +4,7 @@
 import { RuntimeFailure } from '../errors.js';
 import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
 
-const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size }';
+const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size } block { height }';
 
 interface Page {
   pageInfo: { hasNextPage: boolean };

@@ -97,6 +97,18 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .action(action(async (ref: string, opts: { cache: boolean }, cmd: Command) =>
       (await import('./get.js')).showCommand({ ...common(cmd), ref, noCache: !opts.cache })));
 
+  program.command('verify')
+    .description('fetch a version again (no cache), verify signatures and every byte, report its confirmation')
+    .argument('<ref>', '<contentId> | sha256:<digest> | <name>@v<N> | <name>@latest | <name>')
+    .action(action(async (ref: string, _opts: unknown, cmd: Command) => (await import('./verify.js')).verifyCommand({ ...common(cmd), ref })));
+
+  program.command('diff')
+    .description('rows added, removed and changed between two versions; schema changes; chunks and bytes shared')
+    .argument('<from>', 'the older version (any ref)')
+    .argument('<to>', 'the newer version (any ref)')
+    .action(action(async (from: string, to: string, _opts: unknown, cmd: Command) =>
+      (await import('./diff.js')).diffCommand({ ...common(cmd), from, to })));
+
   program.command('dev')
     .description('serve this home\'s local permaweb (gateway, bundler) in the foreground until SIGINT/SIGTERM')
     .addOption(new Option('--port <port>', 'gateway port; the bundler uses the next one (0: any free ports)').argParser(port).default(1984))
