@@ -1,8 +1,9 @@
-// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
 import { benchPublish } from './publish.js';
+import { benchGet } from './get.js';
 import type { Figure } from './figure.js';
 
 function option(name: string): string | undefined {
@@ -15,6 +16,7 @@ const only = option('--only');
 const suites: Record<string, () => Promise<Figure[]>> = {
   ingest: () => benchIngest(Number(option('--rows') ?? 1_000_000)),
   publish: () => benchPublish(Number(option('--publish-rows') ?? 100_000)),
+  get: () => benchGet(Number(option('--get-mb') ?? 64)),
 };
 const figures: Figure[] = [];
 for (const [name, run] of Object.entries(suites)) {
