@@ -25,17 +25,8 @@ export interface PublishStageDeps {
   stagingDir: string;
 }
 
-export interface Artifact {
-  kind: 'dataset' | 'model';
-  name: string;
-  version: number;
-  contentId: string;
-  digest: string;
-  bytes: number;
-  uploadedBytes: number;
-  reusedBytes: number;
-  status: ReleaseResult['status'];
-}
+/** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
+export type Artifact = { kind: 'dataset' | 'model'; name: string } & Omit<ReleaseResult, 'files'>;
 
 const CONTENT_TYPES = { 'jsonl.gz': 'application/gzip', parquet: 'application/vnd.apache.parquet' } as const;
 
@@ -64,8 +55,8 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     })),
   }, { ...deps.network, uploads: deps.uploads, releases: deps.releases });
   fs.rmSync(dir, { recursive: true, force: true });
-  const { version, contentId, digest, bytes, uploadedBytes, reusedBytes, status } = result;
-  return { kind: 'dataset', name: pipeline.dataset, version, contentId, digest, bytes, uploadedBytes, reusedBytes, status };
+  const { files: _files, ...summary } = result;
+  return { kind: 'dataset', name: pipeline.dataset, ...summary };
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };

@@ -3,26 +3,15 @@
 // finishes the load, and what the killed run already loaded counts as unchanged.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { arkive } from '../helpers/cli.js';
+import { peek } from '../helpers/peek.js';
 import { peopleProject } from '../helpers/project.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 
 const ROWS = 200_000;
 
-function countRecords(dbFile: string): number {
-  try {
-    const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('select count(*) as n from records').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
+const countRecords = (dbFile: string) => peek<{ n: number }>(dbFile, 'select count(*) as n from records')?.n ?? 0;
 
 describe('a killed run', () => {
   it('is finished by re-running the same command', async () => {

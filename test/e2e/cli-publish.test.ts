@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createSystem } from '../../src/system.js';
 import { arkive } from '../helpers/cli.js';
+import { peek } from '../helpers/peek.js';
 import { peopleProject } from '../helpers/project.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 
@@ -78,14 +78,5 @@ describe('arkive run on the local network', () => {
 });
 
 function postedUploads(dbFile: string): number {
-  try {
-    const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("select count(*) as n from uploads where state = 'posted'").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
+  return peek<{ n: number }>(dbFile, "select count(*) as n from uploads where state = 'posted'")?.n ?? 0;
 }

@@ -6,27 +6,17 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { HttpGateway } from '../../src/archive/http-gateway.js';
 import { startDevnet } from '../../src/devnet/devnet.js';
 import { seedWallets } from '../helpers/devnet.js';
+import { peek } from '../helpers/peek.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 
 const child = path.join(repoRoot, 'test/integration/stream-upload-child.ts');
 
-function uploadId(dbFile: string): string | null {
-  try {
-    const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("select upload_id from uploads where state = 'uploading'").get() as { upload_id: string } | undefined)?.upload_id ?? null;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
+const uploadId = (dbFile: string) =>
+  peek<{ upload_id: string }>(dbFile, "select upload_id from uploads where state = 'uploading'")?.upload_id ?? null;
 
 describe('a streamed upload', () => {
   it('resumes after SIGKILL and archives the content once', async () => {
@@ -48,9 +38,7 @@ describe('a streamed upload', () => {
     const result = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(result.uploadedBytes).toBe(data.length);
     // The re-run resumed the bundler's upload instead of starting another.
-    const db = new BetterSqlite3(path.join(home, 'arkive.db'), { readonly: true });
-    const row = db.prepare('select upload_id, state, item_id from uploads').get() as { upload_id: string; state: string; item_id: string };
-    db.close();
+    const row = peek(path.join(home, 'arkive.db'), 'select upload_id, state, item_id from uploads');
     expect(row).toEqual({ upload_id: id, state: 'posted', item_id: result.id });
 
     const devnet = await startDevnet({ dir: path.join(home, 'devnet'), port: 0 });
