@@ -1,7 +1,12 @@
 // Product reviews for sentiment classification, from a CSV export and an overlapping JSONL
 // API dump (see fixtures/README.md for the dirt they hold). Records are keyed by review ID;
 // the same review from both sources loads once.
-import { csv, definePipeline, htmlToText, jsonl, parseDate, scrubContacts, type CleanContext } from 'arkive';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  csv, definePipeline, htmlToText, jsonl, parseDate, safetensorsBytes, scrubContacts, SENTIMENT_CLASSES, toFloat32,
+  trainSentiment, type CleanContext, type TrainContext, type TrainResult,
+} from 'arkive';
 import { labelOf, ReviewRecord } from '../schemas/reviews.js';
 
 type Fields = Record<string, unknown>;
@@ -17,7 +22,26 @@ export default definePipeline({
   key: (review) => review.review_id,
   clean,
   snapshot: { license: 'CC-BY-4.0' },
+  model: { name: 'reviews-model', train },
 });
+
+/**
+ * Sentiment classifier: softmax regression on hashed word and bigram features, trained on the
+ * release just published (deterministic split by review ID), warm-started from the previous
+ * model's weights when there is one. The checkpoint is one safetensors file.
+ */
+async function train(ctx: TrainContext): Promise<TrainResult> {
+  const weights = await ctx.previous?.tensor('weights');
+  const bias = await ctx.previous?.tensor('bias');
+  const warmStart = weights && bias ? { weights: toFloat32(weights.data), bias: toFloat32(bias.data) } : undefined;
+  const { model, metrics, hyperparameters } = await trainSentiment(ctx.records(), { ...(warmStart && { warmStart }) });
+  const file = 'model.safetensors';
+  fs.writeFileSync(path.join(ctx.workDir, file), safetensorsBytes([
+    { name: 'weights', dtype: 'F32', shape: [model.classes.length, model.dimensions], data: model.weights },
+    { name: 'bias', dtype: 'F32', shape: [model.classes.length], data: model.bias },
+  ], { classes: JSON.stringify(SENTIMENT_CLASSES), features: 'hashed unigrams+bigrams, signed, log(1+tf), L2-normalised' }));
+  return { files: [file], metrics: { ...metrics }, hyperparameters };
+}
 
 /** The API dump names its fields differently; map them onto the export's columns. */
 function fromApi(f: Fields): Fields {

@@ -14,3 +14,7 @@ export { parseDate } from './pipeline/cleaners/dates.js';
 export { z } from 'zod';
 export { openDataset } from './retrieve/open-dataset.js';
 export type { OpenDatasetOptions } from './retrieve/open-dataset.js';
+export type { ModelSpec, PreviousModel, TrainContext, TrainResult } from './pipeline/define.js';
+export { trainSentiment, SENTIMENT_CLASSES } from './pipeline/train/sentiment.js';
+export { safetensorsBytes, writeSafetensors } from './snapshot/safetensors-writer.js';
+export { readSafetensors, toFloat32, toFloat64 } from './snapshot/safetensors-reader.js';

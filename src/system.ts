@@ -14,7 +14,9 @@ import { ReleasesRepo } from './db/releases-repo.js';
 import { RunsRepo } from './db/runs-repo.js';
 import { UploadsRepo } from './db/uploads-repo.js';
 import { PipelineRegistry } from './pipeline/registry.js';
-import type { PublishStageDeps } from './pipeline/publish-stage.js';
+import type { TrainStageDeps } from './pipeline/train-stage.js';
+import { ModelsRepo } from './db/models-repo.js';
+import { ContentCache } from './retrieve/content-cache.js';
 
 export interface Store {
   database: Database;
@@ -23,6 +25,7 @@ export interface Store {
   quarantine: QuarantineRepo;
   uploads: UploadsRepo;
   releases: ReleasesRepo;
+  models: ModelsRepo;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,7 @@ export interface System {
   /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
   openReader(): Promise<ReaderSession>;
   /** What a run needs to publish, from an open store and network. */
-  publishDeps(store: Store, network: NetworkSession): PublishStageDeps;
+  publishDeps(store: Store, network: NetworkSession): TrainStageDeps;
 }
 
 export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): System {
@@ -52,8 +55,8 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     openNetwork: () => openNetwork(config, system.network()),
     openReader: () => openReader(config, system.network()),
     publishDeps: (store, session) => ({
-      records: store.records, uploads: store.uploads, releases: store.releases, network: session,
-      stagingDir: path.join(config.home, 'staging'),
+      records: store.records, uploads: store.uploads, releases: store.releases, models: store.models, network: session,
+      stagingDir: path.join(config.home, 'staging'), cache: new ContentCache(config.cacheDir),
     }),
   };
   return system;
@@ -68,6 +71,7 @@ async function openStore(config: Config): Promise<Store> {
     quarantine: new QuarantineRepo(database),
     uploads: new UploadsRepo(database),
     releases: new ReleasesRepo(database),
+    models: new ModelsRepo(database),
     close: () => database.close(),
   };
 }

@@ -108,7 +108,39 @@ const publishing: Migration = {
   },
 };
 
+// Trained models: hyperparameters and metrics per model version, and every tensor of its
+// checkpoint, so arkive can list and compare models and warm-start from the database.
+const models: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('models')
+      .addColumn('network', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('trained_on', 'text', (c) => c.notNull())
+      .addColumn('hyperparameters', 'text', (c) => c.notNull())
+      .addColumn('metrics', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('models_pk', ['network', 'name', 'version'])
+      .execute();
+    await db.schema
+      .createTable('model_tensors')
+      .addColumn('network', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('file', 'text', (c) => c.notNull())
+      .addColumn('tensor', 'text', (c) => c.notNull())
+      .addColumn('dtype', 'text', (c) => c.notNull())
+      .addColumn('shape', 'text', (c) => c.notNull())
+      .addColumn('data', 'blob', (c) => c.notNull())
+      .addPrimaryKeyConstraint('model_tensors_pk', ['network', 'name', 'version', 'file', 'tensor'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
+  '0003_models': models,
 };

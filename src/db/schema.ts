@@ -93,10 +93,38 @@ export interface ReleasesTable {
   committed_at: string | null;
 }
 
+export interface ModelsTable {
+  network: string;
+  name: string;
+  version: number;
+  run_id: string;
+  /** Content ID of the dataset release the model was trained on. */
+  trained_on: string;
+  /** JSON object. */
+  hyperparameters: string;
+  /** JSON object of numbers. */
+  metrics: string;
+  created_at: string;
+}
+
+export interface ModelTensorsTable {
+  network: string;
+  name: string;
+  version: number;
+  file: string;
+  tensor: string;
+  dtype: string;
+  /** JSON array of dimensions. */
+  shape: string;
+  data: Uint8Array;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
   quarantine: QuarantineTable;
   uploads: UploadsTable;
   releases: ReleasesTable;
+  models: ModelsTable;
+  model_tensors: ModelTensorsTable;
 }

@@ -32,6 +32,40 @@ export interface SnapshotOptions {
   license?: string;
 }
 
+/** What a model's train step receives. */
+export interface TrainContext {
+  /** The dataset release just published (or unchanged) that this model is trained on. */
+  dataset: { name: string; version: number; contentId: string };
+  /** Streams the release's records, verified chunk by chunk (the reader openDataset uses). */
+  records(): AsyncIterable<Record<string, unknown>>;
+  /** The previous version of this model, for warm starts (fine-tuning); null for the first. */
+  previous: PreviousModel | null;
+  /** An empty directory for the checkpoint files. */
+  workDir: string;
+}
+
+export interface PreviousModel {
+  version: number;
+  contentId: string;
+  hyperparameters: Record<string, unknown>;
+  metrics: Record<string, number>;
+  /** A tensor of its checkpoint, from the database (or, if absent there, from the permaweb). */
+  tensor(name: string, file?: string): Promise<{ dtype: string; shape: number[]; data: Uint8Array } | undefined>;
+}
+
+export interface TrainResult {
+  /** Checkpoint files written into workDir (paths relative to it), safetensors. */
+  files: string[];
+  metrics: Record<string, number>;
+  hyperparameters: Record<string, number | string | boolean>;
+}
+
+export interface ModelSpec {
+  /** The model's name ([a-z0-9][a-z0-9-]{0,63}), e.g. `reviews-model`. */
+  name: string;
+  train(ctx: TrainContext): Promise<TrainResult>;
+}
+
 export interface PipelineSpec<S extends z.ZodType> {
   name: string;
   description: string;
@@ -48,6 +82,8 @@ export interface PipelineSpec<S extends z.ZodType> {
   clean?: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
   schedule?: string | ScheduleSpec;
   snapshot?: SnapshotOptions;
+  /** Optional: a model trained on each new release of the dataset. */
+  model?: ModelSpec;
 }
 
 export interface Pipeline<S extends z.ZodType = z.ZodType> {
@@ -60,6 +96,7 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly clean: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
   readonly schedule?: ScheduleSpec;
   readonly snapshot: SnapshotOptions;
+  readonly model?: ModelSpec;
 }
 
 const PIPELINE = Symbol.for('arkive.pipeline');
@@ -78,6 +115,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
       schedule: typeof spec.schedule === 'string' ? { cron: spec.schedule } : spec.schedule,
     }),
     snapshot: spec.snapshot ?? {},
+    ...(spec.model && { model: spec.model }),
   };
   return Object.freeze(Object.assign(pipeline, { [PIPELINE]: true }));
 }
@@ -100,6 +138,9 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
   if (typeof spec.schema?.safeParse !== 'function') problems.push('schema must be a zod schema');
   if (typeof spec.key !== 'function') problems.push('key must be a function of the record');
   if (spec.clean !== undefined && typeof spec.clean !== 'function') problems.push('clean must be a function');
+  if (spec.model !== undefined && (!NAME_PATTERN.test(spec.model?.name ?? '') || typeof spec.model.train !== 'function')) {
+    problems.push(`model must be { name matching ${NAME_PATTERN}, train(ctx) }`);
+  }
   const cron = typeof spec.schedule === 'string' ? spec.schedule : spec.schedule?.cron;
   if (spec.schedule !== undefined && (typeof cron !== 'string' || cron.trim() === '')) {
     problems.push('schedule must be a cron expression or { cron, timezone?, catchUp? }');

@@ -9,7 +9,8 @@ import type { RunStatus } from '../db/schema.js';
 import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
 import { cleanItem } from './clean-stage.js';
 import type { Pipeline } from './define.js';
-import { publishDataset, type Artifact, type PublishStageDeps } from './publish-stage.js';
+import { publishDataset, type Artifact } from './publish-stage.js';
+import { trainModel, type TrainStageDeps } from './train-stage.js';
 import { newRunId } from './run-id.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
 
@@ -21,7 +22,7 @@ export interface RunDeps {
   cwd: string;
   now?: () => Date;
   /** Without it the run stops after loading (status `loaded` or `unchanged`). */
-  publish?: PublishStageDeps | undefined;
+  publish?: TrainStageDeps | undefined;
 }
 
 export interface RunResult {
@@ -87,7 +88,10 @@ async function runStages(
   for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
   await finalize(pipeline, runId, counts, deps.records);
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
-  artifacts.push(await publishDataset(pipeline, runId, deps.publish));
+  const dataset = await publishDataset(pipeline, runId, deps.publish);
+  artifacts.push(dataset);
+  const model = await trainModel(pipeline, runId, dataset, deps.publish);
+  if (model) artifacts.push(model);
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
 

@@ -12,6 +12,7 @@ import type { RecordsRepo } from '../db/records-repo.js';
 import type { ReleasesRepo } from '../db/releases-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
+import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
 import { writeSnapshot } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
@@ -23,6 +24,8 @@ export interface PublishStageDeps {
   network: NetworkSession;
   /** Where snapshots are staged (under the home). */
   stagingDir: string;
+  /** Released chunks are kept here, so training and later gets read them without a gateway. */
+  cache?: ContentCache | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -54,6 +57,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
   }, { ...deps.network, uploads: deps.uploads, releases: deps.releases });
+  for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };

@@ -17,11 +17,20 @@ describe('arkive run on the local network', () => {
     expect(first.code, first.stderr).toBe(0);
     const run = JSON.parse(first.stdout);
     expect(run).toMatchObject({ status: 'released', rows: { loaded: 4000, quarantined: 127 } });
-    expect(run.artifacts).toEqual([expect.objectContaining({ kind: 'dataset', name: 'reviews', version: 1, reusedBytes: 0 })]);
+    expect(run.artifacts).toEqual([
+      expect.objectContaining({ kind: 'dataset', name: 'reviews', version: 1, reusedBytes: 0 }),
+      expect.objectContaining({ kind: 'model', name: 'reviews-model', version: 1, reusedBytes: 0, status: 'released' }),
+    ]);
     expect(run.uploadedBytes).toBe(run.totalBytes);
     const again = JSON.parse((await arkive(['run', 'reviews', '--json', '--home', home])).stdout);
     expect(again).toMatchObject({ status: 'unchanged', uploadedBytes: 0 });
     expect(again.artifacts[0]).toMatchObject({ version: 1, contentId: run.artifacts[0].contentId });
+    expect(again.artifacts[1]).toMatchObject({ kind: 'model', status: 'unchanged', version: 1, contentId: run.artifacts[1].contentId, uploadedBytes: 0 });
+    // The model names the dataset release it was trained on, and beats the majority baseline.
+    const model = JSON.parse((await arkive(['show', 'reviews-model@latest', '--json', '--home', home])).stdout);
+    expect(model).toMatchObject({ kind: 'model', version: 1, trainedOn: run.artifacts[0].contentId, card: { format: 'safetensors', pipeline: 'reviews' } });
+    expect(model.metrics.accuracy).toBeGreaterThanOrEqual(model.metrics.baseline + 0.1);
+    expect(model.files.map((f: { path: string }) => f.path)).toEqual(['arkive.json', 'model.safetensors']);
 
     const versions = JSON.parse((await arkive(['versions', 'reviews', '--json', '--home', home])).stdout);
     expect(versions).toEqual([expect.objectContaining({
@@ -29,7 +38,7 @@ describe('arkive run on the local network', () => {
       rows: 4000, bytes: run.artifacts[0].bytes, parent: null,
     })]);
     const ls = JSON.parse((await arkive(['ls', '--json', '--home', home])).stdout);
-    expect(ls.map((v: { name: string; version: number }) => [v.name, v.version])).toEqual([['reviews', 1]]);
+    expect(ls.map((v: { name: string; version: number; kind: string }) => [v.name, v.kind, v.version])).toEqual([['reviews', 'dataset', 1], ['reviews-model', 'model', 1]]);
     const runs = JSON.parse((await arkive(['runs', '--json', '--home', home])).stdout);
     expect(runs[1]).toMatchObject({ status: 'released', version: 1, contentId: run.artifacts[0].contentId });
     const unknown = await arkive(['versions', 'nope', '--home', home]);

@@ -1,0 +1,124 @@
+// The train stage of a run: after the dataset release, train the pipeline's model on exactly
+// that release (streamed and verified like openDataset), and publish the checkpoint as a model
+// release whose card and tags name the dataset's content ID (Trained-On). A dataset release the
+// latest model was already trained on trains nothing; training is expected to be deterministic,
+// so a killed run retrains to the same bytes and resumes its pending model release.
+import fs from 'node:fs';
+import path from 'node:path';
+import { hash } from 'node:crypto';
+import { z } from 'zod';
+import { publishRelease } from '../archive/publish-release.js';
+import type { ModelsRepo, StoredTensor } from '../db/models-repo.js';
+import { ContentCache } from '../retrieve/content-cache.js';
+import { fetchFile } from '../retrieve/fetch-file.js';
+import { readRelease, type ReleaseFileRef } from '../retrieve/release-reader.js';
+import { CARD_PATH } from '../archive/manifest.js';
+import { buildCard, cardBytes, parseCard } from '../snapshot/card.js';
+import { readSafetensors } from '../snapshot/safetensors-reader.js';
+import { readChunk } from '../snapshot/snapshot-reader.js';
+import type { ModelSpec, Pipeline, PreviousModel, TrainResult } from './define.js';
+import type { Artifact, PublishStageDeps } from './publish-stage.js';
+
+export interface TrainStageDeps extends PublishStageDeps {
+  models: ModelsRepo;
+  cache: ContentCache;
+}
+
+/** Checkpoint tensors up to this size are also kept in the database for warm starts. */
+const TENSORS_IN_DB_BYTES = 64 * 2 ** 20;
+
+export async function trainModel(pipeline: Pipeline, runId: string, dataset: Artifact, deps: TrainStageDeps): Promise<Artifact | undefined> {
+  const model = pipeline.model;
+  if (!model) return undefined;
+  const network = deps.network.config.key;
+  const latest = await deps.releases.latest(network, model.name);
+  if (latest && parseCard(JSON.parse(Buffer.from(latest.card).toString('utf8'))).trainedOn === dataset.contentId) {
+    return { kind: 'model', name: model.name, status: 'unchanged', version: latest.version, contentId: latest.content_id!,
+      digest: latest.digest, bytes: latest.bytes, uploadedBytes: 0, reusedBytes: latest.bytes };
+  }
+  const workDir = path.join(deps.stagingDir, `${runId}-model`);
+  fs.rmSync(workDir, { recursive: true, force: true });
+  fs.mkdirSync(workDir, { recursive: true });
+  const previous = latest ? previousModel(model, latest.version, latest.content_id!, deps) : null;
+  const result = await model.train({
+    dataset: { name: dataset.name, version: dataset.version, contentId: dataset.contentId },
+    records: () => datasetRecords(dataset.contentId, deps), previous: await previous, workDir,
+  });
+  const artifact = await publishModel(pipeline, model, runId, dataset, result, workDir, deps);
+  fs.rmSync(workDir, { recursive: true, force: true });
+  return artifact;
+}
+
+async function publishModel(
+  pipeline: Pipeline, model: ModelSpec, runId: string, dataset: Artifact, result: TrainResult, workDir: string, deps: TrainStageDeps,
+): Promise<Artifact> {
+  const files = result.files.map((p) => {
+    const bytes = fs.readFileSync(path.join(workDir, p));
+    return { path: p, sha256: hash('sha256', bytes), bytes: bytes.length, contentType: 'application/octet-stream' };
+  });
+  const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
+  const common = { kind: 'model' as const, name: model.name, pipeline: pipeline.name, runId };
+  const released = await publishRelease({
+    ...common, network: deps.network.config.key, description: `${model.name}, trained on ${dataset.name} v${dataset.version}`,
+    trainedOn: dataset.contentId, dir: workDir, rows: 0, files,
+    card: (release) => cardBytes(buildCard({
+      ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
+      chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
+    })),
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases });
+  await deps.models.save(deps.network.config.key, {
+    name: model.name, version: released.version, runId, trainedOn: dataset.contentId,
+    hyperparameters: result.hyperparameters, metrics: result.metrics, createdAt: new Date().toISOString(),
+  }, await tensorsOf(workDir, result.files));
+  const { files: _files, ...summary } = released;
+  return { kind: 'model', name: model.name, ...summary };
+}
+
+async function tensorsOf(workDir: string, files: string[]): Promise<StoredTensor[]> {
+  const tensors: StoredTensor[] = [];
+  for (const file of files) {
+    const full = path.join(workDir, file);
+    if (!file.endsWith('.safetensors') || fs.statSync(full).size > TENSORS_IN_DB_BYTES) continue;
+    for (const [tensor, t] of (await readSafetensors(full)).tensors) tensors.push({ file, tensor, dtype: t.dtype, shape: t.shape, data: t.data });
+  }
+  return tensors;
+}
+
+/** Warm-start data: tensors from the database, or from the previous checkpoint on the permaweb. */
+async function previousModel(model: ModelSpec, version: number, contentId: string, deps: TrainStageDeps): Promise<PreviousModel> {
+  const network = deps.network.config.key;
+  const record = (await deps.models.list(network, model.name)).find((m) => m.version === version);
+  const stored = await deps.models.tensors(network, model.name, version);
+  return {
+    version, contentId, hyperparameters: record?.hyperparameters ?? {}, metrics: record?.metrics ?? {},
+    async tensor(name, file) {
+      const hit = stored.find((t) => t.tensor === name && (!file || t.file === file));
+      if (hit) return hit;
+      const release = await readRelease(contentId, { gateways: async () => [...deps.network.gateway.urls], trust: [deps.network.uploader.address], cache: deps.cache });
+      for (const f of release.files.slice(1).filter((x) => !file || x.path === file)) {
+        const found = (await readSafetensors((await fetchFile(f, { gateways: async () => [...deps.network.gateway.urls], cache: deps.cache })).bytes)).tensors.get(name);
+        if (found) return found;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The records of the dataset release, from this home's own record of it: the card and files
+ * it just published (a gateway may take minutes to index a new release), the chunk bytes from
+ * the content cache, verified by sha256 like any fetch, falling back to the gateways.
+ */
+async function* datasetRecords(contentId: string, deps: TrainStageDeps): AsyncGenerator<Record<string, unknown>> {
+  const gateways = async () => [...deps.network.gateway.urls];
+  const local = await deps.releases.byContentId(contentId);
+  const release = local
+    ? { card: parseCard(JSON.parse(Buffer.from(local.card).toString('utf8'))), files: JSON.parse(local.files) as ReleaseFileRef[] }
+    : await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache });
+  const format = release.card.format === 'parquet' ? 'parquet' : 'jsonl.gz';
+  for (const file of release.files.filter((f) => f.path !== CARD_PATH)) {
+    for (const record of await readChunk((await fetchFile(file, { gateways, cache: deps.cache })).bytes, format)) {
+      yield record as Record<string, unknown>;
+    }
+  }
+}
