@@ -1,6 +1,7 @@
 // `arkive get <ref> [-o DIR]`: fetch a version, verify every byte, materialise it atomically;
 // `arkive show <ref>`: the verified release manifest and card. Both work in a fresh home.
 import path from 'node:path';
+import type { ReleasesRepo } from '../db/releases-repo.js';
 import { ContentCache } from '../retrieve/content-cache.js';
 import { materialise } from '../retrieve/materialise.js';
 import type { VerifiedRelease } from '../retrieve/release-reader.js';
@@ -15,14 +16,16 @@ export interface GetCommandOptions extends CommandOptions {
   noCache?: boolean | undefined;
 }
 
-async function withRelease<T>(options: GetCommandOptions, use: (release: VerifiedRelease, ctx: { cache?: ContentCache; gateways: () => Promise<string[]> }) => Promise<T>): Promise<T> {
+type ReleaseUse<T> = (release: VerifiedRelease, ctx: { cache?: ContentCache; gateways: () => Promise<string[]>; releases: ReleasesRepo }) => Promise<T>;
+
+async function withRelease<T>(options: GetCommandOptions, use: ReleaseUse<T>): Promise<T> {
   const system = createSystem(options, options.env);
   const store = await system.openStore();
   const reader = await system.openReader();
   try {
     const cache = options.noCache ? undefined : new ContentCache(system.config.cacheDir);
     const release = await retrieveRelease(options.ref, { reader, cache, releases: store.releases });
-    return await use(release, { cache, gateways: () => reader.gateways() });
+    return await use(release, { cache, gateways: () => reader.gateways(), releases: store.releases });
   } finally {
     await reader.close();
     await store.close();
@@ -51,13 +54,16 @@ export function showView(release: VerifiedRelease) {
 }
 
 export async function showCommand(options: GetCommandOptions): Promise<number> {
-  return withRelease(options, async (release) => {
+  return withRelease(options, async (release, ctx) => {
     const view = showView(release);
+    const trainedOn = view.trainedOn && (await ctx.releases.byContentId(view.trainedOn));
     if (options.json) printJson(options.io, view);
     else {
       options.io.out(`${view.name} v${view.version} (${view.kind}) — content ID ${view.contentId}, published by ${view.publisher}`);
       options.io.out(`  digest ${view.digest}; ${view.card.rows} rows in ${view.card.chunks.length} chunks (${view.card.format}); parent ${view.card.parent ?? 'none'}`);
-      options.io.out(`  lineage: pipeline ${view.card.pipeline}, run ${view.card.runId}${view.trainedOn ? `, trained on ${view.trainedOn}` : ''}`);
+      const dataset = trainedOn ? ` (${trainedOn.name} v${trainedOn.version}, run ${trainedOn.run_id})` : '';
+      options.io.out(`  lineage: ${view.trainedOn ? `trained on ${view.trainedOn}${dataset} → ` : ''}pipeline ${view.card.pipeline}, run ${view.card.runId}`);
+      if (view.metrics) options.io.out(`  metrics: ${Object.entries(view.metrics).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       for (const f of view.files) options.io.out(`  ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256}  item ${f.id}`);
     }
     return 0;

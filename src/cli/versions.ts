@@ -1,6 +1,7 @@
 // `arkive versions <name>` and `arkive ls`: the releases this home knows, on its network.
 import type { Release } from '../db/releases-repo.js';
 import { UsageError } from '../errors.js';
+import { parseCard } from '../snapshot/card.js';
 import { createSystem } from '../system.js';
 import { printJson, table } from './io.js';
 import type { CommandOptions } from './options.js';
@@ -16,12 +17,17 @@ export interface VersionView {
   parent: string | null;
   runId: string;
   createdAt: string;
+  /** Models: the dataset release trained on, and the metrics of the run. */
+  trainedOn?: string;
+  metrics?: Record<string, number>;
 }
 
 export function versionView(r: Release): VersionView {
+  const card = r.kind === 'model' ? parseCard(JSON.parse(Buffer.from(r.card).toString('utf8'))) : undefined;
   return {
     name: r.name, kind: r.kind, version: r.version, contentId: r.content_id!, digest: r.digest,
     bytes: r.bytes, rows: r.rows, parent: r.parent, runId: r.run_id, createdAt: r.committed_at ?? r.created_at,
+    ...(card?.trainedOn && { trainedOn: card.trainedOn }), ...(card?.metrics && { metrics: card.metrics }),
   };
 }
 

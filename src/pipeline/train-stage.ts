@@ -5,7 +5,7 @@
 // so a killed run retrains to the same bytes and resumes its pending model release.
 import fs from 'node:fs';
 import path from 'node:path';
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { publishRelease } from '../archive/publish-release.js';
 import type { ModelsRepo, StoredTensor } from '../db/models-repo.js';
@@ -52,10 +52,9 @@ export async function trainModel(pipeline: Pipeline, runId: string, dataset: Art
 async function publishModel(
   pipeline: Pipeline, model: ModelSpec, runId: string, dataset: Artifact, result: TrainResult, workDir: string, deps: TrainStageDeps,
 ): Promise<Artifact> {
-  const files = result.files.map((p) => {
-    const bytes = fs.readFileSync(path.join(workDir, p));
-    return { path: p, sha256: hash('sha256', bytes), bytes: bytes.length, contentType: 'application/octet-stream' };
-  });
+  const files = await Promise.all(result.files.map(async (p) => ({
+    path: p, ...(await hashFile(path.join(workDir, p))), contentType: 'application/octet-stream',
+  })));
   const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
   const common = { kind: 'model' as const, name: model.name, pipeline: pipeline.name, runId };
   const released = await publishRelease({
@@ -72,6 +71,17 @@ async function publishModel(
   }, await tensorsOf(workDir, result.files));
   const { files: _files, ...summary } = released;
   return { kind: 'model', name: model.name, ...summary };
+}
+
+/** sha256 and size of a file, streamed: checkpoints may be far larger than memory. */
+async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const digest = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 2 ** 20 })) {
+    digest.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: digest.digest('hex'), bytes };
 }
 
 async function tensorsOf(workDir: string, files: string[]): Promise<StoredTensor[]> {
