@@ -20,12 +20,15 @@
 //   quadratically slower. That query is replaced with an indexed MAX(offset).
 // - There is no `GET /raw/<id>` (an item's bytes without manifest resolution, as production
 //   gateways serve them): added, ahead of ArLocal's routes (see arlocal-raw-route.ts).
+// - Items too large for ArLocal's in-memory unbundling can be served from elsewhere: with a
+//   `fallback`, GET /raw/<id> and GET /<id> of an ID ArLocal does not know ask it (the dev
+//   bundler's held items). Those items are not in GraphQL.
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { RAW_ROUTE_PATH, rawDataRoute, type RawRouteContext } from './arlocal-raw-route.js';
+import { heldDataRoute, ID_ROUTE_PATH, RAW_ROUTE_PATH, rawDataRoute, type HeldDataLookup, type RawRouteContext } from './arlocal-raw-route.js';
 
 export interface ArLocalGatewayOptions {
   /** TCP port; 0 picks a free one. */
@@ -37,6 +40,8 @@ export interface ArLocalGatewayOptions {
   persist?: boolean;
   /** Interface to listen on (default 127.0.0.1: the dev permaweb is not for the network). */
   host?: string;
+  /** Data of items ArLocal does not have (the dev bundler's held items); may be set after construction. */
+  fallback?: HeldDataLookup;
 }
 
 /** The parts of knex that we use on ArLocal's connection. */
@@ -61,7 +66,7 @@ const CHUNK_ROWS_PER_INSERT = 50;
 interface ArLocalInternals {
   port: number;
   log: { logInFile(...args: unknown[]): void };
-  router: { get(path: string, handler: (ctx: RawRouteContext) => Promise<void>): unknown };
+  router: { get(path: string, handler: (ctx: RawRouteContext, next: () => Promise<unknown>) => Promise<void>): unknown };
   app: { listen(...args: unknown[]): http.Server; callback(): http.RequestListener; context: { connection: KnexLike } };
   server?: http.Server;
   apollo?: { stop(): Promise<void> };
@@ -82,8 +87,11 @@ export class ArLocalGateway {
   private readonly options: ArLocalGatewayOptions;
   private instance: ArLocalInternals | null = null;
   private boundPort = 0;
+  /** See ArLocalGatewayOptions.fallback. */
+  fallback: HeldDataLookup | undefined;
 
   constructor(options: ArLocalGatewayOptions) {
+    this.fallback = options.fallback;
     this.options = { ...options, showLogs: options.showLogs ?? false, persist: options.persist ?? true, host: options.host ?? '127.0.0.1' };
   }
 
@@ -110,7 +118,9 @@ export class ArLocalGateway {
       const listening = this.listenQuietly(arlocal);
       listening.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
       // Before start(), which registers ArLocal's routes: the router tries routes in order.
-      arlocal.router.get(RAW_ROUTE_PATH, rawDataRoute);
+      const fallback: HeldDataLookup = async (id) => this.fallback?.(id);
+      arlocal.router.get(RAW_ROUTE_PATH, rawDataRoute(fallback));
+      arlocal.router.get(ID_ROUTE_PATH, heldDataRoute(fallback));
       await arlocal.start();
       this.boundPort = await listening;
       await indexChunks(arlocal.connection);

@@ -9,6 +9,10 @@
 // - an L1 transaction whose data was posted as chunks: an empty data file and rows of the
 //   `chunks` table under its data root (removed for bundles once unbundled, see
 //   ArLocalGateway.discardChunks, so a bundle's own bytes are not kept).
+//
+// Items the dev bundler holds instead of bundling (too large for ArLocal, see dev-bundler.ts)
+// are unknown to ArLocal: for those, `GET /raw/<id>` and `GET /<id>` ask the gateway's
+// fallback, which streams their data from the bundler's store. They are not in GraphQL.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
@@ -26,6 +30,16 @@ export interface RawRouteContext {
 }
 
 export const RAW_ROUTE_PATH = '/raw/:id';
+export const ID_ROUTE_PATH = '/:id';
+
+/** An item's data that another store serves for the gateway (the dev bundler's held items). */
+export interface HeldData {
+  size: number;
+  contentType: string;
+  open(): Readable;
+}
+
+export type HeldDataLookup = (id: string) => Promise<HeldData | undefined>;
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 /** Header values must be visible ASCII (a tag may hold anything, even line breaks). */
@@ -37,13 +51,48 @@ interface StoredTransaction {
   content_type: string | null;
 }
 
-export async function rawDataRoute(ctx: RawRouteContext): Promise<void> {
-  const id = ctx.params.id ?? '';
-  if (!ID.test(id)) return answer(ctx, 400, 'Invalid ID: expected 43 base64url characters');
+/** `GET /raw/<id>`: ArLocal's own data first, else the fallback's. */
+export function rawDataRoute(fallback?: HeldDataLookup): (ctx: RawRouteContext) => Promise<void> {
+  return async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!ID.test(id)) return answer(ctx, 400, 'Invalid ID: expected 43 base64url characters');
+    const tx = await storedTransaction(ctx, id);
+    if (tx) return serveStored(ctx, id, tx);
+    const held = await fallback?.(id);
+    if (held) return serveHeld(ctx, held);
+    return answer(ctx, 404, 'Not Found');
+  };
+}
+
+/**
+ * `GET /<id>` ahead of ArLocal's route: only for an ID ArLocal does not know and the fallback
+ * has (a held item is served as is: no path manifest resolution); everything else goes on.
+ */
+export function heldDataRoute(fallback: HeldDataLookup): (ctx: RawRouteContext, next: () => Promise<unknown>) => Promise<void> {
+  return async (ctx, next) => {
+    const id = ctx.params.id ?? '';
+    if (ctx.method === 'GET' && ID.test(id) && !(await storedTransaction(ctx, id))) {
+      const held = await fallback(id);
+      if (held) return serveHeld(ctx, held);
+    }
+    await next();
+  };
+}
+
+async function storedTransaction(ctx: RawRouteContext, id: string): Promise<StoredTransaction | undefined> {
   const rows = (await ctx.connection.raw(
     'SELECT data_size, data_root, content_type FROM transactions WHERE id = ? LIMIT 1', [id])) as StoredTransaction[];
-  const tx = rows[0];
-  if (!tx) return answer(ctx, 404, 'Not Found');
+  return rows[0];
+}
+
+function serveHeld(ctx: RawRouteContext, held: HeldData): void {
+  ctx.status = 200;
+  ctx.body = held.open();
+  ctx.length = held.size;
+  ctx.set('Content-Type', HEADER_VALUE.test(held.contentType) ? held.contentType : 'application/octet-stream');
+}
+
+async function serveStored(ctx: RawRouteContext, id: string, tx: StoredTransaction): Promise<void> {
   const size = Number(tx.data_size ?? 0);
   const body = (await storedFile(ctx.dbPath, id)) ?? (await storedChunks(ctx, tx, size));
   if (body === null) return answer(ctx, 404, 'Data not available on this gateway');

@@ -23,6 +23,8 @@ export interface BundlerIntakeOptions {
   /** Current gateway height, for the receipt's deadline. */
   height: () => Promise<number>;
   maxItemBytes: number;
+  /** Items larger than this are held in the store instead of being bundled (default: none). */
+  maxBundledItemBytes?: number;
   /** Called after each newly accepted item (the bundler schedules a bundle). */
   onAccepted: () => void;
 }
@@ -49,8 +51,9 @@ export class BundlerIntake {
     return this.serialize(`item:${header.id}`, async (): Promise<Acceptance> => {
       if (await this.options.store.get(header.id)) return { duplicate: true, id: header.id };
       const receipt = await signReceipt({ jwk: this.options.jwk, id: header.id, height: await this.options.height() });
-      await this.options.store.accept(file, { header, receipt, uploadId });
-      this.options.onAccepted();
+      const held = header.size > (this.options.maxBundledItemBytes ?? Infinity);
+      await this.options.store.accept(file, { header, receipt, uploadId, ...(held ? { held } : {}) });
+      if (!held) this.options.onAccepted();
       return { duplicate: false, receipt };
     });
   }
@@ -79,7 +82,7 @@ export class BundlerIntake {
 
   tooLargeMessage(bytes: number): string {
     return `data item of ${bytes} bytes exceeds this dev bundler's limit of ${this.options.maxItemBytes} bytes ` +
-      '(its ArLocal gateway unbundles in memory and stores items as base64; raise maxItemBytes at your own risk)';
+      '(raise maxItemBytes to accept it)';
   }
 
   private async assembleAndVerify(state: OpenUpload): Promise<FinalizingUpload> {

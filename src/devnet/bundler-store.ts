@@ -3,6 +3,8 @@
 //   items/<id>.item    the data item's bytes, exactly as signed
 //   items/<id>.json    its record: header, receipt, and the bundle it went into (the commit point)
 //   pending/<id>       marker: accepted, not yet in a bundle the gateway has unbundled
+//                      (held items, too large for ArLocal, never get one: they are served
+//                      from items/<id>.item by the gateway's fallback, see DevBundler)
 //   bundles/<tx>.json  write-ahead record of a bundle being posted
 //   tmp/               request bodies being received
 // An item is acknowledged only after its record is written, so a killed bundler loses
@@ -22,6 +24,8 @@ export interface ItemRecord {
   acceptedAt: string;
   /** Set once the gateway has unbundled and mined the bundle holding the item. */
   bundle: { txId: string; confirmedAt: string } | null;
+  /** Too large to bundle into ArLocal: kept here and served from this store (absent: false). */
+  held?: boolean;
 }
 
 export interface BundleIntent {
@@ -77,10 +81,10 @@ export class BundlerStore {
   async accept(file: string, record: Omit<ItemRecord, 'bundle' | 'acceptedAt'>): Promise<ItemRecord> {
     const { id } = record.header;
     await fs.rename(file, this.itemFile(id));
-    await fs.writeFile(path.join(this.dir, 'pending', id), '');
+    if (!record.held) await fs.writeFile(path.join(this.dir, 'pending', id), '');
     const full: ItemRecord = { ...record, acceptedAt: new Date().toISOString(), bundle: null };
     await writeJsonAtomic(this.recordFile(id), full);
-    this.pending.add(id);
+    if (!record.held) this.pending.add(id);
     return full;
   }
 

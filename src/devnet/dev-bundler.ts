@@ -9,6 +9,14 @@
 // process) skips the window and resolves once every item accepted before the call is served
 // by the gateway, found by its GraphQL, and mined; it rejects if bundling fails. Items still
 // waiting when the process dies are on disk and are bundled after the next start.
+//
+// Large items: ArLocal unbundles in memory and keeps each item as base64 strings (a 128 MiB
+// item peaks near 3 GB of RSS; V8 caps strings at 512 MiB). So items over
+// `maxBundledItemBytes` (default 64 MiB) are verified and receipted like any other, then
+// "held": they stay in the bundler's store and are never bundled. The gateway serves them
+// through its fallback (`heldData`, wired in devnet.ts) on GET /raw/<id> and GET /<id>; they
+// are NOT in the gateway's GraphQL, and `flush()` does not wait for them.
+import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,6 +26,7 @@ import { BundlerRoutes } from './bundler-routes.js';
 import { BundlerStore } from './bundler-store.js';
 import { ChunkUploads } from './chunk-uploads.js';
 import type { DevWallet } from './dev-wallet.js';
+import type { HeldData } from './arlocal-raw-route.js';
 
 export interface DevBundlerOptions {
   /** Directory of the bundler's state (items, uploads, bundles). */
@@ -30,11 +39,10 @@ export interface DevBundlerOptions {
   wallet: DevWallet;
   log?: (line: string) => void;
   batchWindowMs?: number;
-  /**
-   * Largest item accepted (default 128 MiB). ArLocal unbundles in memory and keeps each item
-   * as base64 strings: a 128 MiB item peaks near 3 GB of RSS, and V8 caps strings at 512 MiB.
-   */
+  /** Largest item accepted at all (default 4 GiB). */
   maxItemBytes?: number;
+  /** Larger items are held in the bundler's store instead of being bundled (default 64 MiB). */
+  maxBundledItemBytes?: number;
   /** Items are grouped into bundles up to this size (a larger single item gets its own). */
   maxBundleBytes?: number;
 }
@@ -58,7 +66,8 @@ export class DevBundler {
       host: options.host ?? '127.0.0.1',
       log: options.log ?? (() => {}),
       batchWindowMs: options.batchWindowMs ?? 50,
-      maxItemBytes: options.maxItemBytes ?? 128 * 2 ** 20,
+      maxItemBytes: options.maxItemBytes ?? 4 * 2 ** 30,
+      maxBundledItemBytes: options.maxBundledItemBytes ?? 64 * 2 ** 20,
       maxBundleBytes: options.maxBundleBytes ?? 32 * 2 ** 20,
     };
     this.store = new BundlerStore({ dir: options.dir });
@@ -77,6 +86,7 @@ export class DevBundler {
     await this.recover();
     const intake = new BundlerIntake({
       store: this.store, uploads: this.uploads, jwk: this.options.wallet.jwk, maxItemBytes: this.options.maxItemBytes,
+      maxBundledItemBytes: this.options.maxBundledItemBytes,
       height: () => this.gatewayHeight(), onAccepted: () => this.schedule(this.options.batchWindowMs),
     });
     const routes = new BundlerRoutes({
@@ -94,6 +104,22 @@ export class DevBundler {
     this.cancelTimer();
     const ids = this.store.pendingIds();
     return this.exclusive(() => this.bundle(ids));
+  }
+
+  /**
+   * The data of a held item (see the header), for the gateway's fallback: its size, its
+   * Content-Type tag, and a stream of its data bytes read from disk. Undefined for any other ID.
+   */
+  async heldData(id: string): Promise<HeldData | undefined> {
+    const record = await this.store.get(id);
+    if (!record?.held) return undefined;
+    const { header } = record;
+    const file = this.store.itemFile(id);
+    return {
+      size: header.dataSize,
+      contentType: header.tags.find((t) => t.name.toLowerCase() === 'content-type')?.value ?? 'application/octet-stream',
+      open: () => createReadStream(file, { start: header.dataStart }),
+    };
   }
 
   /** Stops taking uploads, bundles what is pending (best effort: it stays on disk otherwise). */

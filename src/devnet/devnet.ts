@@ -16,8 +16,14 @@ export interface DevnetOptions {
   log?: (line: string) => void;
   /** How long accepted items wait for others to share their bundle (default 50 ms). */
   batchWindowMs?: number;
-  /** Largest item the bundler accepts (default 128 MiB: ArLocal unbundles in memory). */
+  /** Largest item the bundler accepts (default 4 GiB). */
   maxItemBytes?: number;
+  /**
+   * Larger items are not bundled into ArLocal (which unbundles in memory) but held by the
+   * bundler, which serves them through the gateway's GET /raw/<id> and GET /<id> (default
+   * 64 MiB). Held items are not in the gateway's GraphQL.
+   */
+  maxBundledItemBytes?: number;
 }
 
 export interface Devnet {
@@ -50,8 +56,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     await fundWallet({ gateway, address: wallet.address, minimum: DEV_WALLET_WINSTON });
     bundler = new DevBundler({
       dir: path.join(dir, 'bundler'), port: port === 0 ? 0 : port + 1, gateway, wallet: bundlerWallet, log,
-      batchWindowMs: options.batchWindowMs, maxItemBytes: options.maxItemBytes,
+      batchWindowMs: options.batchWindowMs, maxItemBytes: options.maxItemBytes, maxBundledItemBytes: options.maxBundledItemBytes,
     });
+    const held = bundler;
+    gateway.fallback = (id) => held.heldData(id);
     await bundler.start();
   } catch (error) {
     await gateway.stop();

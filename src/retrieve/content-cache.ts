@@ -3,7 +3,7 @@
 // re-hashed when read: a corrupted cache entry is dropped, never served.
 import fs from 'node:fs';
 import path from 'node:path';
-import { hash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 /** A release that was verified: its publisher and files (the card first). */
 export interface CachedRelease {
@@ -29,6 +29,35 @@ export class ContentCache {
 
   put(sha256: string, bytes: Uint8Array): void {
     writeAtomic(this.fileOf(sha256), bytes);
+  }
+
+  /** The path of a cached file, re-hashed as a stream (for large files); undefined if absent or corrupt. */
+  async verifiedPath(sha256: string): Promise<string | undefined> {
+    const file = this.fileOf(sha256);
+    const digest = createHash('sha256');
+    try {
+      for await (const chunk of fs.createReadStream(file)) digest.update(chunk as Buffer);
+    } catch {
+      return undefined;
+    }
+    if (digest.digest('hex') === sha256) return file;
+    fs.rmSync(file, { force: true });
+    return undefined;
+  }
+
+  /** A fresh temporary path inside the cache (same file system), for a file to adopt() once verified. */
+  tmpFile(): string {
+    const dir = path.join(this.dir, 'tmp');
+    fs.mkdirSync(dir, { recursive: true });
+    return path.join(dir, `${randomBytes(8).toString('hex')}.partial`);
+  }
+
+  /** Takes over (renames) a file the caller has verified to have this sha256; returns its cache path. */
+  adopt(sha256: string, file: string): string {
+    const target = this.fileOf(sha256);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(file, target);
+    return target;
   }
 
   getRelease(contentId: string): CachedRelease | undefined {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import { IntegrityError, UsageError } from '../errors.js';
-import { fetchFile, type FetchDeps } from './fetch-file.js';
+import { fetchFile, fetchFileTo, isLarge, type FetchDeps } from './fetch-file.js';
 import type { VerifiedRelease } from './release-reader.js';
 
 export interface Materialised {
@@ -34,6 +34,16 @@ export async function materialise(release: VerifiedRelease, target: string, deps
     // allSettled, not all: after one failure the other fetches must finish (and stop writing
     // into the partial directory) before it is removed.
     const settled = await Promise.allSettled(release.files.map((file) => queue.add(async () => {
+      if (isLarge(file, deps)) {
+        // Streamed to disk and verified there: a 1 GiB checkpoint is never held in memory.
+        const target = resolveInside(partial, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        const { cached } = await fetchFileTo(file, target, deps);
+        result.files++;
+        result.bytes += file.bytes;
+        if (cached) result.fromCache++;
+        return;
+      }
       const { bytes, cached } = await fetchFile(file, deps);
       writeInside(partial, file.path, bytes);
       result.files++;
@@ -51,6 +61,12 @@ export async function materialise(release: VerifiedRelease, target: string, deps
 }
 
 function writeInside(root: string, relative: string, bytes: Uint8Array): void {
+  const file = resolveInside(root, relative);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, bytes);
+}
+
+function resolveInside(root: string, relative: string): string {
   const file = path.resolve(root, relative);
   if (!file.startsWith(root + path.sep)) {
     throw new IntegrityError({
@@ -58,6 +74,5 @@ function writeInside(root: string, relative: string, bytes: Uint8Array): void {
       hint: 'The release manifest is malicious or damaged; nothing was written.',
     });
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, bytes);
+  return file;
 }

@@ -1,9 +1,10 @@
-// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get|checkpoint]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
 import { benchPublish } from './publish.js';
 import { benchGet } from './get.js';
+import { benchCheckpoint } from './checkpoint.js';
 import type { Figure } from './figure.js';
 
 function option(name: string): string | undefined {
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   ingest: () => benchIngest(Number(option('--rows') ?? 1_000_000)),
   publish: () => benchPublish(Number(option('--publish-rows') ?? 100_000)),
   get: () => benchGet(Number(option('--get-mb') ?? 64)),
+  checkpoint: () => benchCheckpoint(Number(option('--checkpoint-gib') ?? 1)),
 };
 const figures: Figure[] = [];
 for (const [name, run] of Object.entries(suites)) {
