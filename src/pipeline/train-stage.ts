@@ -99,14 +99,22 @@ async function previousModel(model: ModelSpec, version: number, contentId: strin
   const network = deps.network.config.key;
   const record = (await deps.models.list(network, model.name)).find((m) => m.version === version);
   const stored = await deps.models.tensors(network, model.name, version);
+  const gateways = async () => [...deps.network.gateway.urls];
+  // Read from the permaweb at most once, whatever the number of tensors asked for.
+  let checkpoints: Promise<{ path: string; tensors: Map<string, StoredTensor | { dtype: string; shape: number[]; data: Uint8Array }> }[]> | undefined;
+  const fromPermaweb = () => (checkpoints ??= (async () => {
+    const release = await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache });
+    return Promise.all(release.files.filter((f) => f.path !== CARD_PATH).map(async (f) => ({
+      path: f.path, tensors: (await readSafetensors((await fetchFile(f, { gateways, cache: deps.cache })).bytes)).tensors,
+    })));
+  })());
   return {
     version, contentId, hyperparameters: record?.hyperparameters ?? {}, metrics: record?.metrics ?? {},
     async tensor(name, file) {
       const hit = stored.find((t) => t.tensor === name && (!file || t.file === file));
       if (hit) return hit;
-      const release = await readRelease(contentId, { gateways: async () => [...deps.network.gateway.urls], trust: [deps.network.uploader.address], cache: deps.cache });
-      for (const f of release.files.slice(1).filter((x) => !file || x.path === file)) {
-        const found = (await readSafetensors((await fetchFile(f, { gateways: async () => [...deps.network.gateway.urls], cache: deps.cache })).bytes)).tensors.get(name);
+      for (const checkpoint of await fromPermaweb()) {
+        const found = (!file || checkpoint.path === file) ? checkpoint.tensors.get(name) : undefined;
         if (found) return found;
       }
       return undefined;
