@@ -6,12 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NetworkSession } from '../../src/archive/network.js';
 import { parseCard } from '../../src/snapshot/card.js';
 import { readChunk } from '../../src/snapshot/snapshot-reader.js';
-import { executeRun } from '../../src/pipeline/execute.js';
-import { createSystem, type Store, type System } from '../../src/system.js';
+import { createSystem, type Store } from '../../src/system.js';
+import { openPublishingHome, type PublishingHome } from '../helpers/publishing-home.js';
 import { peopleProject, write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-let system: System;
+let home: PublishingHome;
 let store: Store;
 let network: NetworkSession;
 let cwd: string;
@@ -20,10 +20,7 @@ function people(n: number, from = 0, suffix = ''): string {
   return Array.from({ length: n }, (_, i) => `${String(from + i).padStart(6, '0')},person ${from + i}${suffix},${(from + i) % 90}`).join('\n');
 }
 
-async function run() {
-  const pipeline = await system.pipelines.load('people');
-  return executeRun(pipeline, { ...store, cwd, publish: system.publishDeps(store, network) });
-}
+const run = () => home.run('people');
 
 async function fetchBytes(url: string): Promise<Buffer> {
   const res = await fetch(url);
@@ -35,15 +32,11 @@ beforeEach(async () => {
   cwd = peopleProject(`id,name,age\n${people(3000)}\n`);
   write(cwd, 'pipelines/people.ts', (await import('node:fs')).readFileSync(`${cwd}/pipelines/people.ts`, 'utf8')
     .replace("key: (p) => p.id,", "key: (p) => p.id,\n  snapshot: { targetChunkBytes: 8192, license: 'CC0-1.0' },"));
-  system = createSystem({ cwd, home: tmpDir() }, {});
-  store = await system.openStore();
-  network = await system.openNetwork();
+  home = await openPublishingHome(cwd);
+  ({ store, network } = home);
 });
 
-afterEach(async () => {
-  await network.close();
-  await store.close();
-});
+afterEach(() => home.close());
 
 describe('publishing a dataset', () => {
   it('releases v1: every file served under the content ID, sha256s as in the card, found by GraphQL', async () => {

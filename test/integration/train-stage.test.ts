@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NetworkSession } from '../../src/archive/network.js';
 import { parseCard } from '../../src/snapshot/card.js';
-import { executeRun } from '../../src/pipeline/execute.js';
-import { createSystem, type Store, type System } from '../../src/system.js';
+import type { Store } from '../../src/system.js';
+import { openPublishingHome, type PublishingHome } from '../helpers/publishing-home.js';
 import { arkiveEntry, peopleProject, write } from '../helpers/project.js';
-import { tmpDir } from '../helpers/tmp.js';
 
-let system: System;
+let home: PublishingHome;
 let store: Store;
 let network: NetworkSession;
 let cwd: string;
@@ -36,18 +35,14 @@ beforeEach(async () => {
       return { files: ['mean.safetensors'], metrics: { rows: n, mean: mean[0], previousMean: previous ? toFloat64(previous.data)[0] : -1 }, hyperparameters: { kind: 'mean' } };
     },
   },`));
-  system = createSystem({ cwd, home: tmpDir() }, {});
-  store = await system.openStore();
-  network = await system.openNetwork();
+  home = await openPublishingHome(cwd);
+  ({ store, network } = home);
 });
 
-afterEach(async () => {
-  await network.close();
-  await store.close();
-});
+afterEach(() => home.close());
 
 async function run() {
-  const result = await executeRun(await system.pipelines.load('people'), { ...store, cwd, publish: system.publishDeps(store, network) });
+  const result = await home.run('people');
   if (result.error) throw result.error;
   return result;
 }
@@ -77,5 +72,14 @@ describe('the train stage', () => {
     expect(card2.trainedOn).toBe(changed.artifacts[0]!.contentId);
     expect(card2.parent).toBe(model!.contentId);
     expect(card2.metrics).toMatchObject({ rows: 150, previousMean: card.metrics!.mean });
+
+    // Without tensors in the database, the warm start reads the previous checkpoint from the permaweb.
+    store.database.sqlite.exec('delete from model_tensors');
+    await network.settle();
+    write(cwd, 'people.csv', `id,name,age\n${people(160)}\n`);
+    const third = await run();
+    const card3 = parseCard(JSON.parse(Buffer.from((await store.releases.get('local', 'age-model', 3))!.card).toString()));
+    expect(third.artifacts[1]).toMatchObject({ version: 3, status: 'released' });
+    expect(card3.metrics).toMatchObject({ rows: 160, previousMean: card2.metrics!.mean });
   });
 });
