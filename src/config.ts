@@ -35,6 +35,8 @@ export interface Config {
   dbFile: string;
   cacheDir: string;
   devnetDir: string;
+  /** How long a run's lock outlives its last heartbeat ($ARKIVE_LEASE_TTL_MS, default 60 s). */
+  leaseTtlMs: number;
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,7 +51,20 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     dbFile: path.join(home, 'arkive.db'),
     cacheDir: path.join(home, 'cache'),
     devnetDir: path.join(home, 'devnet'),
+    leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
   };
+}
+
+function leaseTtl(value: string | undefined): number {
+  if (value === undefined || value === '') return 60_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 200) {
+    throw new UsageError({
+      code: 'CONFIG_INVALID', message: `ARKIVE_LEASE_TTL_MS must be a whole number of milliseconds ≥ 200, not ${JSON.stringify(value)}`,
+      hint: 'Unset it (default 60000) or set a value such as 120000 for pipelines with long synchronous steps.',
+    });
+  }
+  return ms;
 }
 
 function list(flag: string[] | undefined, envValue: string | undefined): string[] {

@@ -11,6 +11,8 @@ import { openDatabase, type Database } from './db/database.js';
 import { QuarantineRepo } from './db/quarantine-repo.js';
 import { RecordsRepo } from './db/records-repo.js';
 import { ReleasesRepo } from './db/releases-repo.js';
+import { LeasesRepo } from './db/leases-repo.js';
+import { TicksRepo } from './db/ticks-repo.js';
 import { RunsRepo } from './db/runs-repo.js';
 import { UploadsRepo } from './db/uploads-repo.js';
 import { PipelineRegistry } from './pipeline/registry.js';
@@ -26,6 +28,8 @@ export interface Store {
   uploads: UploadsRepo;
   releases: ReleasesRepo;
   models: ModelsRepo;
+  leases: LeasesRepo;
+  ticks: TicksRepo;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
 
 async function openStore(config: Config): Promise<Store> {
   const database = await openDatabase(config.dbFile);
+  const leases = new LeasesRepo(config.dbFile);
   return {
     database,
     runs: new RunsRepo(database),
@@ -72,7 +77,12 @@ async function openStore(config: Config): Promise<Store> {
     uploads: new UploadsRepo(database),
     releases: new ReleasesRepo(database),
     models: new ModelsRepo(database),
-    close: () => database.close(),
+    leases,
+    ticks: new TicksRepo(database),
+    close: async () => {
+      leases.close();
+      await database.close();
+    },
   };
 }
 

@@ -51,6 +51,8 @@ export interface PublishDeps {
   releases: ReleasesRepo;
   concurrency?: number;
   now?: () => Date;
+  /** Told the bytes of data files archived so far (uploaded or reused), of their total. */
+  progress?: ((name: string, done: number, total: number) => void) | undefined;
 }
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
@@ -111,10 +113,17 @@ async function pendingRelease(input: ReleaseInput, digest: string, latest: Relea
 async function archiveDataFiles(ctx: ReleaseContext, deps: PublishDeps): Promise<Archived[]> {
   const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
   const kind = ctx.kind === 'model' ? 'checkpoint' : 'chunk';
-  return Promise.all(ctx.files.map((f) => queue.add(() => archiveFile({
-    file: path.join(ctx.dir, f.path), sha256: f.sha256, size: f.bytes, kind,
-    tags: releaseTags(ctx, kind, f.contentType, f.sha256),
-  }, deps))));
+  const total = sum(ctx.files, (f) => f.bytes);
+  let done = 0;
+  return Promise.all(ctx.files.map((f) => queue.add(async () => {
+    const archived = await archiveFile({
+      file: path.join(ctx.dir, f.path), sha256: f.sha256, size: f.bytes, kind,
+      tags: releaseTags(ctx, kind, f.contentType, f.sha256),
+    }, deps);
+    done += f.bytes;
+    deps.progress?.(ctx.name, done, total);
+    return archived;
+  })));
 }
 
 function unchanged(latest: Release): ReleaseResult {

@@ -4,11 +4,17 @@ import { ArkiveError } from '../errors.js';
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** True when stdout is a terminal: human output; otherwise one JSON log line per event. */
+  isTTY?: boolean | undefined;
+  /** A terminal to draw progress bars on (stderr when it is one). */
+  progress?: NodeJS.WriteStream | undefined;
 }
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  isTTY: process.stdout.isTTY === true,
+  progress: process.stderr.isTTY ? process.stderr : undefined,
 };
 
 export function printJson(io: Io, value: unknown): void {

@@ -12,6 +12,7 @@ import { lsCommand, versionsCommand } from './versions.js';
 interface Globals {
   home?: string;
   json?: boolean;
+  quiet?: boolean;
   cwd?: string;
   network?: string;
   gateway?: string[];
@@ -45,6 +46,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('Archive machine-learning data permanently: clean it into SQLite, release it on Arweave, fetch it verified.')
     .option('--home <dir>', 'state directory (default: $ARKIVE_HOME or ./.arkive)')
     .option('--json', 'print machine-readable JSON')
+    .option('-q, --quiet', 'print only errors (for cron: mail only when something failed)')
     .option('-C, --cwd <dir>', 'project directory holding pipelines/ (default: the current directory)')
     .addOption(new Option('--network <name>', 'local (default), custom or arweave ($ARKIVE_NETWORK)').choices(['local', 'custom', 'arweave']))
     .option('--gateway <url>', 'gateway URL, repeatable, first is primary; implies custom ($ARKIVE_GATEWAY)', collect)
@@ -58,7 +60,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
   const common = (cmd: Command): CommandOptions => {
     const g = cmd.optsWithGlobals<Globals>();
     return {
-      cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, env, io,
+      cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
       network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
     };
   };

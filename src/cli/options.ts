@@ -8,6 +8,8 @@ export interface CommandOptions extends GlobalOptions {
   cwd: string;
   home?: string | undefined;
   json?: boolean | undefined;
+  /** Only errors are printed. */
+  quiet?: boolean | undefined;
   env?: NodeJS.ProcessEnv;
   io: Io;
 }

@@ -1,40 +1,48 @@
-// `arkive run <pipeline>`: run a pipeline (or with --dry-run, print its plan).
-import { executeRun, type RunResult } from '../pipeline/execute.js';
+// `arkive run <pipeline>`: run a pipeline under its lock (or with --dry-run, print its plan).
+import { ArkiveError, ExitCode } from '../errors.js';
+import type { RunResult } from '../pipeline/execute.js';
 import { planRun } from '../pipeline/plan.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createSystem } from '../system.js';
-import { ExitCode } from '../errors.js';
-import { printError, printJson, type Io } from './io.js';
+import { printJson, type Io } from './io.js';
 import type { CommandOptions } from './options.js';
+import { createRunReporter, outputMode } from './run-reporter.js';
+import { onStopSignal } from './signals.js';
 
 export interface RunCommandOptions extends CommandOptions {
   pipeline: string;
   dryRun?: boolean | undefined;
   /** Load only: no snapshot, no release. */
   noPublish?: boolean | undefined;
+  quiet?: boolean | undefined;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const system = createSystem(options, options.env);
   const pipeline = await system.pipelines.load(options.pipeline);
   if (options.dryRun) return dryRun(options, system.config.cwd, pipeline);
+  const reporter = createRunReporter(outputMode(options), options.io);
+  const stop = new AbortController();
+  const unlisten = onStopSignal((signal) => stop.abort(signal));
   const store = await system.openStore();
   let result: RunResult;
   try {
-    const network = options.noPublish ? undefined : await system.openNetwork();
-    try {
-      const publish = network && system.publishDeps(store, network);
-      result = await executeRun(pipeline, { ...store, cwd: system.config.cwd, publish });
-    } finally {
-      await network?.close();
-    }
+    result = await runPipeline(pipeline, {
+      ...store, cwd: system.config.cwd, leaseTtlMs: system.config.leaseTtlMs, signal: stop.signal, observer: reporter,
+      openNetwork: options.noPublish ? undefined : () => system.openNetwork(),
+      publishDeps: (network) => system.publishDeps(store, network),
+      onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
+    });
+  } catch (error) {
+    if (error instanceof ArkiveError) reporter.refused(pipeline.name, error);
+    throw error;
   } finally {
+    unlisten();
     await store.close();
   }
-  if (options.json) printJson(options.io, { ...result, error: result.error?.toJSON() });
-  else printSummary(options.io, result);
-  if (!result.error) return ExitCode.ok;
-  printError(options.io, result.error);
-  return result.error.exitCode;
+  reporter.finished(result);
+  if (options.json) options.io.out(JSON.stringify({ ...result, error: result.error?.toJSON() }));
+  return result.error ? result.error.exitCode : ExitCode.ok;
 }
 
 async function dryRun(options: RunCommandOptions, cwd: string, pipeline: Parameters<typeof planRun>[0]): Promise<number> {
@@ -48,27 +56,13 @@ async function dryRun(options: RunCommandOptions, cwd: string, pipeline: Paramet
   }));
   const sources = plan.sources.map((s, i) => ({ ...s, ...checks[i]! }));
   if (options.json) printJson(options.io, { ...plan, sources });
-  else {
-    options.io.out(`plan for pipeline ${plan.pipeline} (dataset ${plan.dataset}): ${plan.description}`);
-    for (const s of sources) options.io.out(`  source ${s.name}: ${s.reads}${s.problem ? `  PROBLEM: ${s.problem}` : ''}`);
-    options.io.out(`  stages: ${plan.stages.join(' → ')}`);
-  }
+  else printPlan(options.io, plan, sources);
   return sources.some((s) => s.problem) ? ExitCode.usage : ExitCode.ok;
 }
 
-function printSummary(io: Io, r: RunResult): void {
-  const { rows } = r;
-  io.out(`run ${r.runId} of ${r.pipeline}: ${r.status} in ${(r.durationMs / 1000).toFixed(2)} s`);
-  io.out(`  extracted ${rows.extracted}, loaded ${rows.loaded} (${rows.changed} changed, ${rows.removed} removed), `
-    + `duplicates ${rows.duplicates}, quarantined ${rows.quarantined}`);
-  for (const a of r.artifacts) {
-    const change = a.status === 'released' ? `released ${a.name} v${a.version}` : `${a.name} unchanged at v${a.version}`;
-    io.out(`  ${change}: content ID ${a.contentId}`);
-    io.out(`    ${a.bytes} bytes (${a.uploadedBytes} uploaded, ${a.reusedBytes} already archived), digest ${a.digest}`);
-  }
-  const reasons = Object.entries(r.quarantineReasons);
-  if (reasons.length) {
-    io.out(`  quarantined by reason: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    io.out(`  inspect them with: arkive quarantine --run ${r.runId}`);
-  }
+function printPlan(io: Io, plan: ReturnType<typeof planRun>, sources: Array<{ name: string; reads: string; problem: string | null }>): void {
+  io.out(`plan for pipeline ${plan.pipeline} (dataset ${plan.dataset}): ${plan.description}`);
+  for (const s of sources) io.out(`  source ${s.name}: ${s.reads}${s.problem ? `  PROBLEM: ${s.problem}` : ''}`);
+  io.out(`  stages: ${plan.stages.join(' → ')}`);
+  if (plan.schedule) io.out(`  schedule: ${plan.schedule}`);
 }

@@ -46,7 +46,14 @@ export async function openDatabase(file: string): Promise<Database> {
 }
 
 async function migrate(db: Kysely<Schema>, file: string): Promise<void> {
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  let { error } = await new Migrator({ db, provider }).migrateToLatest();
+  // Two processes opening a fresh home at once (two cron jobs) race to migrate it; the loser
+  // fails on a table the winner just made. Each migration is one transaction, so the loser
+  // lost nothing: once the winner is done, migrating again finds nothing left to do.
+  for (let attempt = 1; error && attempt <= 5; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    ({ error } = await new Migrator({ db, provider }).migrateToLatest());
+  }
   if (error) {
     await db.destroy();
     throw new RuntimeFailure({

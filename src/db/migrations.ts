@@ -139,8 +139,36 @@ const models: Migration = {
   },
 };
 
+// Cron-grade operation: one lease per pipeline (who runs it, alive until when) and the
+// scheduler's record of every tick it handled, so a tick never runs twice.
+const operation: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('leases')
+      .addColumn('pipeline', 'text', (c) => c.primaryKey())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('pid', 'integer', (c) => c.notNull())
+      .addColumn('host', 'text', (c) => c.notNull())
+      .addColumn('acquired_at', 'integer', (c) => c.notNull())
+      .addColumn('heartbeat_at', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('schedule_ticks')
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('tick_at', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text')
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text')
+      .addPrimaryKeyConstraint('schedule_ticks_pk', ['pipeline', 'tick_at'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
   '0003_models': models,
+  '0004_operation': operation,
 };

@@ -53,6 +53,16 @@ export class RunsRepo {
       .execute();
   }
 
+  /** A run whose process died (its lease expired and was taken over): failed, with why. */
+  async abandon(runId: string, at: string, message: string): Promise<void> {
+    await this.database.db
+      .updateTable('runs')
+      .set({ status: 'failed', finished_at: at, error_code: 'RUN_ABANDONED', error_message: message })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
   async get(runId: string): Promise<RunRecord | undefined> {
     const row = await this.database.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     return row && toRecord(row);

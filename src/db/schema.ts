@@ -2,7 +2,10 @@
 // the migrations in migrations.ts are the source of truth for the SQL.
 import type { Generated } from 'kysely';
 
-export type RunStatus = 'running' | 'loaded' | 'unchanged' | 'released' | 'released-not-indexed' | 'failed';
+export type RunStatus =
+  | 'running' | 'loaded' | 'unchanged' | 'released' | 'released-not-indexed' | 'failed'
+  /** Stopped at a resumable point by SIGTERM/SIGINT; the next run resumes it. */
+  | 'interrupted';
 
 export interface RunsTable {
   id: string;
@@ -119,6 +122,30 @@ export interface ModelTensorsTable {
   data: Uint8Array;
 }
 
+/** The run lease of a pipeline: one holder at a time, alive while it heartbeats. Times in ms. */
+export interface LeasesTable {
+  pipeline: string;
+  run_id: string;
+  pid: number;
+  host: string;
+  acquired_at: number;
+  heartbeat_at: number;
+  expires_at: number;
+}
+
+export type TickState = 'running' | 'done' | 'failed' | 'skipped' | 'locked' | 'overlap';
+
+/** One row per scheduled tick the scheduler handled (ran, skipped by policy, or found locked). */
+export interface ScheduleTicksTable {
+  pipeline: string;
+  /** The tick's scheduled time, ISO 8601 UTC: with the pipeline, the tick's run key. */
+  tick_at: string;
+  state: TickState;
+  run_id: string | null;
+  recorded_at: string;
+  finished_at: string | null;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
@@ -127,4 +154,6 @@ export interface Schema {
   releases: ReleasesTable;
   models: ModelsTable;
   model_tensors: ModelTensorsTable;
+  leases: LeasesTable;
+  schedule_ticks: ScheduleTicksTable;
 }

@@ -12,6 +12,7 @@ import type { Pipeline } from './define.js';
 import { publishDataset, type Artifact } from './publish-stage.js';
 import { trainModel, type TrainStageDeps } from './train-stage.js';
 import { newRunId } from './run-id.js';
+import type { RunObserver, RunStage } from './run-events.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
 
 export interface RunDeps {
@@ -23,6 +24,11 @@ export interface RunDeps {
   now?: () => Date;
   /** Without it the run stops after loading (status `loaded` or `unchanged`). */
   publish?: TrainStageDeps | undefined;
+  /** The run's ID, when the caller needed it first (to take the pipeline's lock with it). */
+  runId?: string | undefined;
+  /** Called before each stage; throwing stops the run there (lost lock, SIGTERM). */
+  beforeStage?: ((stage: RunStage) => void) | undefined;
+  observer?: RunObserver | undefined;
 }
 
 export interface RunResult {
@@ -44,12 +50,15 @@ interface Sink {
   writer: RecordWriter;
   addQuarantine: ReturnType<QuarantineRepo['adder']>;
   counts: RunCounts;
+  bytesRead: number;
+  bytesTotal: number | null;
+  observer?: RunObserver | undefined;
 }
 
 export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<RunResult> {
   const now = deps.now ?? (() => new Date());
   const started = now();
-  const runId = newRunId(started);
+  const runId = deps.runId ?? newRunId(started);
   const counts: RunCounts = { extracted: 0, loaded: 0, changed: 0, quarantined: 0, duplicates: 0, removed: 0 };
   await deps.runs.start({ runId, pipeline: pipeline.name, dataset: pipeline.dataset, startedAt: started.toISOString() });
   let status: RunStatus = 'failed';
@@ -59,6 +68,7 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
     status = await runStages(pipeline, runId, counts, artifacts, deps);
   } catch (error) {
     failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
+    if (failure.code === 'RUN_INTERRUPTED') status = 'interrupted';
   }
   const durationMs = now().getTime() - started.getTime();
   const dataset = artifacts.find((a) => a.kind === 'dataset');
@@ -83,14 +93,27 @@ async function runStages(
   pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps,
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd };
-  for (const source of pipeline.sources) await source.check(ctx);
-  const sink: Sink = { writer: deps.records.writer(pipeline.dataset, runId), addQuarantine: deps.quarantine.adder(), counts };
+  const begin = (stage: RunStage) => {
+    deps.beforeStage?.(stage);
+    deps.observer?.stage?.(stage, { runId, pipeline: pipeline.name, counts });
+  };
+  const checks = await Promise.all(pipeline.sources.map((source) => source.check(ctx)));
+  const bytesTotal = checks.every((c) => c.bytes !== undefined) ? checks.reduce((n, c) => n + c.bytes!, 0) : null;
+  begin('load');
+  const sink: Sink = {
+    writer: deps.records.writer(pipeline.dataset, runId), addQuarantine: deps.quarantine.adder(), counts,
+    bytesRead: 0, bytesTotal, observer: deps.observer,
+  };
   for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
+  begin('finalize');
   await finalize(pipeline, runId, counts, deps.records);
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
-  const dataset = await publishDataset(pipeline, runId, deps.publish);
+  begin('publish');
+  const publish = { ...deps.publish, progress: deps.observer?.upload };
+  const dataset = await publishDataset(pipeline, runId, publish);
   artifacts.push(dataset);
-  const model = await trainModel(pipeline, runId, dataset, deps.publish);
+  if (pipeline.model) begin('train');
+  const model = await trainModel(pipeline, runId, dataset, publish);
   if (model) artifacts.push(model);
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
@@ -102,9 +125,16 @@ async function loadSource(
   // One transaction per extracted batch: large enough to amortise the commit, small enough
   // that a killed run loses at most one batch of work.
   const writeBatch = database.sqlite.transaction((items: RawItem[]) => {
-    for (const item of items) loadItem(pipeline, source.name, `${where}:${item.line}`, item, runId, sink);
+    for (const item of items) {
+      loadItem(pipeline, source.name, `${where}:${item.line}`, item, runId, sink);
+      // Characters, not bytes: close enough for an ETA, and free.
+      sink.bytesRead += item.raw.length + 1;
+    }
   });
-  for await (const items of source.open(ctx)) writeBatch(items);
+  for await (const items of source.open(ctx)) {
+    writeBatch(items);
+    sink.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal);
+  }
 }
 
 function loadItem(pipeline: Pipeline, source: string, origin: string, item: RawItem, runId: string, sink: Sink): void {

@@ -26,6 +26,8 @@ export interface PublishStageDeps {
   stagingDir: string;
   /** Released chunks are kept here, so training and later gets read them without a gateway. */
   cache?: ContentCache | undefined;
+  /** Told the bytes of data files archived so far, of the release's total. */
+  progress?: ((name: string, done: number, total: number) => void) | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -56,7 +58,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
       ...common, ...release, schema, format, chunks: snapshot.chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases });
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress });
   for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;

@@ -54,12 +54,16 @@ describe('arkive run on the local network', () => {
     const file = path.join(cwd, 'pipelines/people.ts');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('key: (p) => p.id,', 'key: (p) => p.id,\n  snapshot: { targetChunkBytes: 4096 },'));
     const home = tmpDir();
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'run', 'people', '--home', home], { cwd, stdio: 'ignore' });
+    // A 1 s lock TTL, so the re-run below takes over the dead run's lock without a long wait.
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'run', 'people', '--home', home], {
+      cwd, stdio: 'ignore', env: { ...process.env, ARKIVE_HOME: '', ARKIVE_LEASE_TTL_MS: '1000' },
+    });
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     while (postedUploads(path.join(home, 'arkive.db')) < 20) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const before = postedUploads(path.join(home, 'arkive.db'));
+    await new Promise((r) => setTimeout(r, 1100));
 
     const rerun = await arkive(['run', 'people', '--json', '--home', home], { cwd });
     expect(rerun.code, rerun.stderr).toBe(0);

@@ -11,9 +11,13 @@ describe('arkive run', () => {
   it('runs reviews with the documented counts, then reports 0 changed on a re-run', async () => {
     const home = tmpDir();
     const first = await arkive(['run', 'reviews', '--no-publish', '--json', '--home', home]);
-    expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n')).toHaveLength(1);
     const run = JSON.parse(first.stdout);
+    // --json keeps stdout for the result; the structured log goes to stderr, one object per line.
+    const log = first.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    expect(log.map((l) => l.msg)).toEqual(['run started', 'stage load', 'rows', 'stage finalize', 'run loaded']);
+    expect(log.every((l) => l.runId === run.runId && l.pipeline === 'reviews')).toBe(true);
     expect(run).toMatchObject({
       pipeline: 'reviews', status: 'loaded', artifacts: [], uploadedBytes: 0,
       rows: { extracted: 4417, loaded: 4000, changed: 4000, quarantined: 127 },
@@ -32,13 +36,32 @@ describe('arkive run', () => {
     expect(history[1]).toMatchObject({ pipeline: 'reviews', rows: { loaded: 4000, quarantined: 127 }, runId: run.runId });
   });
 
-  it('uses $ARKIVE_HOME, and prints a human summary without --json', async () => {
+  it('uses $ARKIVE_HOME, and logs one JSON object per line when stdout is not a terminal (cron)', async () => {
     const home = tmpDir();
     const result = await arkive(['run', 'reviews', '--no-publish'], { env: { ARKIVE_HOME: home } });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/of reviews: loaded/);
-    expect(result.stdout).toMatch(/loaded 4000 \(4000 changed, 0 removed\), duplicates 290, quarantined 127/);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.stage ?? null)).toEqual([null, 'load', 'load', 'finalize', 'finalize']);
+    expect(lines.at(-1)).toMatchObject({
+      level: 'info', msg: 'run loaded', status: 'loaded',
+      rows: { extracted: 4417, loaded: 4000, changed: 4000, duplicates: 290, quarantined: 127 },
+    });
+    expect(new Set(lines.map((l) => l.runId)).size).toBe(1);
     expect(fs.existsSync(path.join(home, 'arkive.db'))).toBe(true);
+  });
+
+  it('prints only errors with --quiet, and the failure ends with how to resume', async () => {
+    const home = tmpDir();
+    const ok = await arkive(['run', 'reviews', '--no-publish', '--quiet', '--home', home]);
+    expect(ok).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const cwd = peopleProject('id,name,age\n1,Ann,3\n');
+    fs.rmSync(path.join(cwd, 'people.csv'));
+    const failed = await arkive(['run', 'people', '--quiet', '--home', home], { cwd });
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toBe('');
+    const last = failed.stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(/^run \S+ of people failed: .*people\.csv: file not found.* Resume with: arkive run people$/);
   });
 
   it('exits 2 for an unknown pipeline and lists the known ones', async () => {

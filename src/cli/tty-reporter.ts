@@ -1,0 +1,86 @@
+// A run on a terminal: progress bars on stderr for the long stages (rows read by source bytes,
+// bytes archived), then the human summary on stdout; a failure ends with the resume line.
+import cliProgress from 'cli-progress';
+import type { ArkiveError } from '../errors.js';
+import type { RunResult } from '../pipeline/execute.js';
+import type { RunStage } from '../pipeline/run-events.js';
+import type { RunCounts } from '../db/runs-repo.js';
+import { printError, type Io } from './io.js';
+import { failureLine, type RunReporter } from './run-reporter.js';
+
+export class TtyReporter implements RunReporter {
+  private bar: cliProgress.SingleBar | undefined;
+  private barKind: 'rows' | 'upload' | undefined;
+  private stageNow: RunStage | null = null;
+
+  constructor(private readonly io: Io) {}
+
+  started(runId: string, pipeline: string): void {
+    this.io.progress?.write(`run ${runId} of ${pipeline}\n`);
+  }
+
+  stage(stage: RunStage): void {
+    this.stop();
+    this.stageNow = stage;
+    if (stage === 'finalize' || stage === 'train') this.io.progress?.write(`${stage}…\n`);
+  }
+
+  rows(counts: RunCounts, bytesRead: number, bytesTotal: number | null): void {
+    const bar = this.ensure('rows', 'load   [{bar}] {percentage}% | {rows} rows, {quarantined} quarantined | ETA {eta_formatted}', bytesTotal ?? 0);
+    bar?.update(Math.min(bytesRead, bytesTotal ?? bytesRead), { rows: counts.extracted, quarantined: counts.quarantined });
+  }
+
+  upload(name: string, done: number, total: number): void {
+    const bar = this.ensure('upload', `archive ${name} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta_formatted}`, total);
+    bar?.update(done);
+  }
+
+  finished(r: RunResult): void {
+    this.stop();
+    printSummary(this.io, r);
+    if (!r.error) return;
+    printError(this.io, r.error);
+    this.io.err(failureLine(r, this.stageNow, r.error));
+  }
+
+  refused(_pipeline: string, _error: ArkiveError): void {
+    this.stop();
+  }
+
+  private ensure(kind: 'rows' | 'upload', format: string, total: number): cliProgress.SingleBar | undefined {
+    if (!this.io.progress) return undefined;
+    if (this.barKind !== kind) {
+      this.stop();
+      this.bar = new cliProgress.SingleBar(
+        { format, stream: this.io.progress, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { rows: 0, quarantined: 0 });
+      this.barKind = kind;
+    }
+    return this.bar;
+  }
+
+  private stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+    this.barKind = undefined;
+  }
+}
+
+export function printSummary(io: Io, r: RunResult): void {
+  const { rows } = r;
+  io.out(`run ${r.runId} of ${r.pipeline}: ${r.status} in ${(r.durationMs / 1000).toFixed(2)} s`);
+  io.out(`  extracted ${rows.extracted}, loaded ${rows.loaded} (${rows.changed} changed, ${rows.removed} removed), `
+    + `duplicates ${rows.duplicates}, quarantined ${rows.quarantined}`);
+  for (const a of r.artifacts) {
+    const change = a.status === 'released' ? `released ${a.name} v${a.version}` : `${a.name} unchanged at v${a.version}`;
+    io.out(`  ${change}: content ID ${a.contentId}`);
+    io.out(`    ${a.bytes} bytes (${a.uploadedBytes} uploaded, ${a.reusedBytes} already archived), digest ${a.digest}`);
+  }
+  const reasons = Object.entries(r.quarantineReasons);
+  if (reasons.length) {
+    io.out(`  quarantined by reason: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    io.out(`  inspect them with: arkive quarantine --run ${r.runId}`);
+  }
+}
