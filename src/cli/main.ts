@@ -117,6 +117,17 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     // Imported on use: the devnet (ArLocal) is heavy to load for every other command.
     .action(action(async (opts: { port: number }, cmd: Command) => (await import('./dev.js')).devCommand({ ...common(cmd), port: opts.port })));
 
+  program.command('schedule')
+    .description('run every pipeline with a schedule on its ticks, in the foreground, until SIGINT/SIGTERM')
+    .option('--pipeline <name>', 'only this pipeline (repeatable)', collect)
+    .option('--no-publish', 'load into the database only: no snapshot, no release')
+    .action(action(async (opts: { pipeline?: string[]; publish: boolean }, cmd: Command) =>
+      (await import('./schedule.js')).scheduleCommand({ ...common(cmd), pipelines: opts.pipeline, noPublish: !opts.publish })));
+
+  program.command('cron')
+    .description('print crontab lines that run each scheduled pipeline from system cron')
+    .action(action(async (_opts: unknown, cmd: Command) => (await import('./cron.js')).cronCommand(common(cmd))));
+
   program.command('runs')
     .description('run history, most recent first')
     .option('--pipeline <name>', 'only runs of this pipeline')

@@ -133,7 +133,7 @@ export interface LeasesTable {
   expires_at: number;
 }
 
-export type TickState = 'running' | 'done' | 'failed' | 'skipped' | 'locked' | 'overlap';
+export type TickState = 'running' | 'done' | 'failed' | 'interrupted' | 'skipped' | 'locked' | 'overlap';
 
 /** One row per scheduled tick the scheduler handled (ran, skipped by policy, or found locked). */
 export interface ScheduleTicksTable {

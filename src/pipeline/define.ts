@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Extractor } from './source.js';
+import { normaliseSchedule, scheduleProblems, type Schedule, type ScheduleInput } from './schedule.js';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -20,11 +21,8 @@ export interface CleanContext {
   reject(code: string, message: string): Rejection;
 }
 
-export interface ScheduleSpec {
-  cron: string;
-  timezone?: string;
-  catchUp?: 'skip' | 'once';
-}
+/** Cron expression (5 fields, or 6 with seconds), IANA timezone, and the policy for missed ticks. */
+export type ScheduleSpec = ScheduleInput;
 
 export interface SnapshotOptions {
   format?: 'jsonl.gz' | 'parquet';
@@ -80,7 +78,8 @@ export interface PipelineSpec<S extends z.ZodType> {
    * and a promise per row would cost more than the cleaning itself. Default: pass through.
    */
   clean?: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
-  schedule?: string | ScheduleSpec;
+  /** When `arkive schedule` runs it: a cron expression or { cron, timezone?, catchUp? }. */
+  schedule?: ScheduleSpec;
   snapshot?: SnapshotOptions;
   /** Optional: a model trained on each new release of the dataset. */
   model?: ModelSpec;
@@ -94,7 +93,7 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   readonly key: (record: z.output<S>) => string;
   readonly clean: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
-  readonly schedule?: ScheduleSpec;
+  readonly schedule?: Schedule;
   readonly snapshot: SnapshotOptions;
   readonly model?: ModelSpec;
 }
@@ -111,9 +110,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     schema: spec.schema,
     key: spec.key,
     clean: spec.clean ?? ((fields) => fields as z.input<S>),
-    ...(spec.schedule !== undefined && {
-      schedule: typeof spec.schedule === 'string' ? { cron: spec.schedule } : spec.schedule,
-    }),
+    ...(spec.schedule !== undefined && { schedule: normaliseSchedule(spec.schedule) }),
     snapshot: spec.snapshot ?? {},
     ...(spec.model && { model: spec.model }),
   };
@@ -141,10 +138,7 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
   if (spec.model !== undefined && (!NAME_PATTERN.test(spec.model?.name ?? '') || typeof spec.model.train !== 'function')) {
     problems.push(`model must be { name matching ${NAME_PATTERN}, train(ctx) }`);
   }
-  const cron = typeof spec.schedule === 'string' ? spec.schedule : spec.schedule?.cron;
-  if (spec.schedule !== undefined && (typeof cron !== 'string' || cron.trim() === '')) {
-    problems.push('schedule must be a cron expression or { cron, timezone?, catchUp? }');
-  }
+  if (spec.schedule !== undefined) problems.push(...scheduleProblems(spec.schedule));
   if (problems.length) {
     throw new InputError({
       code: 'PIPELINE_INVALID',

@@ -14,7 +14,7 @@ describe('definePipeline', () => {
     const p = definePipeline({ ...base, schedule: '0 3 * * *' });
     expect(isPipeline(p)).toBe(true);
     expect(p.dataset).toBe('ok');
-    expect(p.schedule).toEqual({ cron: '0 3 * * *' });
+    expect(p.schedule).toEqual({ cron: '0 3 * * *', catchUp: 'skip' });
     expect(Object.isFrozen(p)).toBe(true);
   });
 

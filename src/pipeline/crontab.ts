@@ -1,0 +1,73 @@
+// Crontab lines that run scheduled pipelines from system cron: absolute paths (cron's PATH
+// and working directory are minimal), the home and network settings spelled out, `%`
+// escaped (cron turns it into a newline), and --quiet so cron mails only failures. What
+// system cron cannot express (seconds, croner's L/W/# extensions) becomes a comment.
+import type { Pipeline } from './define.js';
+
+export interface CrontabInput {
+  pipelines: Pipeline[];
+  /** Absolute project directory (holds pipelines/). */
+  cwd: string;
+  /** Absolute home. */
+  home: string;
+  /** Absolute node binary and arkive's bin/arkive.js. */
+  node: string;
+  bin: string;
+  /** Global options every run needs, e.g. ['--network', 'custom', '--gateway', 'https://…']. */
+  options: string[];
+}
+
+/** A POSIX shell word: single-quoted unless it is plainly safe. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The five fields system cron understands, or why the schedule cannot be one. */
+export function cronFields(cron: string): { fields: string } | { problem: string } {
+  const parts = cron.trim().split(/\s+/);
+  if (parts.length === 1 && /^@(yearly|annually|monthly|weekly|daily|hourly)$/.test(parts[0]!)) return { fields: parts[0]! };
+  let five = parts;
+  if (parts.length === 7) {
+    if (parts[6] !== '*') return { problem: 'it names years, which system cron cannot' };
+    five = parts.slice(0, 6);
+  }
+  if (five.length === 6) {
+    if (five[0] !== '0') return { problem: 'it fires on seconds, which system cron cannot' };
+    five = five.slice(1);
+  }
+  if (five.length !== 5) return { problem: 'it is not a five-field expression' };
+  if (five.some((f) => /[LW#?]/i.test(f) && !/^[a-z]{3}(-[a-z]{3})?$/i.test(f))) {
+    return { problem: "it uses croner's L, W, # or ? extensions, which system cron lacks" };
+  }
+  return { fields: five.join(' ') };
+}
+
+export function crontabLines(input: CrontabInput): string[] {
+  const lines = [
+    `# arkive: scheduled pipelines of ${input.cwd} (home ${input.home})`,
+    '# Install next to your other entries: (crontab -l 2>/dev/null; arkive cron) | crontab -',
+    '# System cron never catches up missed ticks; `arkive schedule` does (catchUp: once).',
+  ];
+  const byZone = new Map<string, Pipeline[]>();
+  for (const p of input.pipelines) {
+    if (!p.schedule) continue;
+    const zone = p.schedule.timezone ?? '';
+    byZone.set(zone, [...(byZone.get(zone) ?? []), p]);
+  }
+  // Entries in the system timezone first: CRON_TZ applies to every line after it.
+  for (const zone of [...byZone.keys()].sort()) {
+    if (zone) lines.push('# CRON_TZ is honoured by cronie; a cron without it uses the system timezone.', `CRON_TZ=${zone}`);
+    for (const p of byZone.get(zone)!) lines.push(...entry(p, input));
+  }
+  return lines;
+}
+
+function entry(p: Pipeline, input: CrontabInput): string[] {
+  const schedule = p.schedule!;
+  const fields = cronFields(schedule.cron);
+  const about = `# ${p.name}: "${schedule.cron}"${schedule.timezone ? ` (${schedule.timezone})` : ''}`;
+  if ('problem' in fields) return [`${about} not installable: ${fields.problem}; run it with arkive schedule`];
+  const words = [input.node, input.bin, '--home', input.home, ...input.options, 'run', p.name, '--quiet'];
+  const command = `cd ${shellQuote(input.cwd)} && ${words.map(shellQuote).join(' ')}`;
+  return [about, `${fields.fields} ${command.replace(/%/g, '\\%')}`];
+}

@@ -1,0 +1,115 @@
+// The built-in scheduler: croner fires each scheduled pipeline on its ticks. Every tick is
+// keyed by (pipeline, scheduled time) and claimed in the database before it runs, so a tick
+// runs at most once, across restarts and even with two schedulers on one home. A pipeline
+// never overlaps itself: a tick that fires while its previous run still works is recorded as
+// an overlap and not run. Ticks missed while no scheduler ran are skipped or run once.
+import { Cron } from 'croner';
+import type { TicksRepo } from '../db/ticks-repo.js';
+import type { TickState } from '../db/schema.js';
+import type { Pipeline } from './define.js';
+import { missedTicks, nextTick, tickAtOrBefore, type Schedule } from './schedule.js';
+
+export interface TickOutcome {
+  state: Extract<TickState, 'done' | 'failed' | 'interrupted' | 'locked'>;
+  runId: string | null;
+}
+
+export interface SchedulerEvents {
+  started?(pipelines: Array<{ pipeline: string; schedule: Schedule; next: Date | null }>): void;
+  tick?(pipeline: string, tick: Date, runKey: string, reason: 'scheduled' | 'catch-up'): void;
+  finished?(pipeline: string, tick: Date, outcome: TickOutcome): void;
+  missed?(pipeline: string, missed: number, latest: Date, policy: Schedule['catchUp']): void;
+  /** A tick came while the pipeline's previous run was still working: not run. */
+  overlap?(pipeline: string, tick: Date): void;
+  /** A tick already handled (by this home's other scheduler, or before a restart): not run. */
+  duplicate?(pipeline: string, tick: Date): void;
+  /** The scheduler could not record a tick's end (the database failed). */
+  error?(pipeline: string, tick: Date, error: unknown): void;
+}
+
+export interface SchedulerDeps {
+  pipelines: Pipeline[];
+  ticks: TicksRepo;
+  /** Runs one tick of a pipeline (under its run lock) and says how it ended. */
+  runTick(pipeline: Pipeline, tick: Date, runKey: string): Promise<TickOutcome>;
+  events?: SchedulerEvents | undefined;
+  now?: () => Date;
+}
+
+export const runKeyOf = (pipeline: string, tick: Date) => `${pipeline}@${tick.toISOString()}`;
+
+export class Scheduler {
+  private readonly jobs: Cron[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Handles missed ticks by policy, then fires on every tick until stop(). */
+  start(): void {
+    const now = this.now();
+    const events = this.deps.events;
+    events?.started?.(this.scheduled().map(([p, s]) => ({ pipeline: p.name, schedule: s, next: nextTick(s, now) })));
+    for (const [pipeline, schedule] of this.scheduled()) {
+      this.catchUp(pipeline, schedule, now);
+      // No croner `protect`: overlap is decided here, per pipeline, so it is recorded.
+      this.jobs.push(new Cron(schedule.cron, { ...(schedule.timezone && { timezone: schedule.timezone }) }, () => {
+        const tick = tickAtOrBefore(schedule, this.now());
+        if (tick) this.fire(pipeline, tick, 'scheduled');
+      }));
+    }
+  }
+
+  /** Stops taking ticks and waits for the runs in progress (they stop at their next stage). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const job of this.jobs) job.stop();
+    await Promise.all(this.running.values());
+  }
+
+  /** Resolves when the runs in progress have finished (for tests and shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.running.values());
+  }
+
+  private scheduled(): Array<[Pipeline, Schedule]> {
+    return this.deps.pipelines.filter((p) => p.schedule).map((p) => [p, p.schedule!]);
+  }
+
+  private catchUp(pipeline: Pipeline, schedule: Schedule, now: Date): void {
+    const { missed, latest } = missedTicks(schedule, this.deps.ticks.latest(pipeline.name), now);
+    if (!latest) return;
+    this.deps.events?.missed?.(pipeline.name, missed, latest, schedule.catchUp);
+    if (schedule.catchUp === 'once') this.fire(pipeline, latest, 'catch-up');
+    else this.deps.ticks.claim(pipeline.name, latest, 'skipped', now);
+  }
+
+  private fire(pipeline: Pipeline, tick: Date, reason: 'scheduled' | 'catch-up'): void {
+    const { ticks, events } = this.deps;
+    if (this.stopped) return;
+    if (this.running.has(pipeline.name)) {
+      if (ticks.claim(pipeline.name, tick, 'overlap', this.now())) events?.overlap?.(pipeline.name, tick);
+      return;
+    }
+    if (!ticks.claim(pipeline.name, tick, 'running', this.now())) {
+      events?.duplicate?.(pipeline.name, tick);
+      return;
+    }
+    const runKey = runKeyOf(pipeline.name, tick);
+    events?.tick?.(pipeline.name, tick, runKey, reason);
+    const run = this.deps.runTick(pipeline, tick, runKey)
+      .catch((): TickOutcome => ({ state: 'failed', runId: null }))
+      .then((outcome) => {
+        ticks.finish(pipeline.name, tick, outcome.state, outcome.runId, this.now());
+        ticks.prune(pipeline.name);
+        events?.finished?.(pipeline.name, tick, outcome);
+      })
+      .catch((error) => events?.error?.(pipeline.name, tick, error))
+      .finally(() => this.running.delete(pipeline.name));
+    this.running.set(pipeline.name, run);
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+}
