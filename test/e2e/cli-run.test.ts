@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { arkive } from '../helpers/cli.js';
 import { arkiveEntry, newProject, peopleProject, write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -49,6 +50,20 @@ describe('arkive run', () => {
     });
     expect(new Set(lines.map((l) => l.runId)).size).toBe(1);
     expect(fs.existsSync(path.join(home, 'arkive.db'))).toBe(true);
+  });
+
+  it('prints a human summary on a terminal, and the resume line after a failure', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTTY: true };
+    const home = tmpDir();
+    expect(await main(['run', 'reviews', '--no-publish', '--home', home], io, {})).toBe(0);
+    expect(out.join('\n')).toMatch(/of reviews: loaded in [\d.]+ s\n  extracted 4417, loaded 4000 \(4000 changed, 0 removed\), duplicates 290, quarantined 127/);
+    expect(err).toEqual([]);
+    const cwd = peopleProject('id,name,age\n1,Ann,3\n');
+    fs.rmSync(path.join(cwd, 'people.csv'));
+    expect(await main(['run', 'people', '--home', home, '-C', cwd], io, {})).toBe(2);
+    expect(err.join('\n')).toMatch(/code: SOURCE_UNREADABLE\n  fix: .*\nrun \S+ of people failed: .* Resume with: arkive run people$/);
   });
 
   it('prints only errors with --quiet, and the failure ends with how to resume', async () => {

@@ -1,0 +1,62 @@
+// The Scheduler on real SQLite: two schedulers on one home never run the same tick.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { TicksRepo } from '../../src/db/ticks-repo.js';
+import { csv } from '../../src/pipeline/csv-extractor.js';
+import { definePipeline } from '../../src/pipeline/define.js';
+import { Scheduler } from '../../src/pipeline/scheduler.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const open: Database[] = [];
+afterEach(async () => { while (open.length) await open.pop()!.close(); });
+
+const nightly = definePipeline({
+  name: 'nightly', description: 'd', sources: [csv('a.csv')], schema: z.object({ id: z.string() }), key: (r) => r.id,
+  schedule: { cron: '0 3 * * *', catchUp: 'once' },
+});
+
+describe('Scheduler', () => {
+  it('lets only one of two schedulers on a home run a missed tick', async () => {
+    const file = path.join(tmpDir(), 'arkive.db');
+    const connections = [await openDatabase(file), await openDatabase(file)];
+    open.push(...connections);
+    const [a, b] = connections.map((d) => new TicksRepo(d));
+    const now = () => new Date('2026-03-10T12:00:00Z');
+    a!.claim('nightly', new Date('2026-03-08T03:00:00Z'), 'done', now());
+    const calls: string[] = [];
+    const duplicates: string[] = [];
+    const make = (ticks: TicksRepo, who: string) => new Scheduler({
+      pipelines: [nightly], ticks, now,
+      runTick: async (_p, _tick, runKey) => { calls.push(`${who} ${runKey}`); return { state: 'done', runId: `run-${who}` }; },
+      events: { duplicate: (_p, tick) => duplicates.push(`${who} ${tick.toISOString()}`) },
+    });
+    const first = make(a!, 'a');
+    // b read the last handled tick just before a claimed the missed one (the race the
+    // database's primary key settles): it sees the tick as missed too.
+    const stale = Object.assign(Object.create(b!) as TicksRepo, { latest: () => new Date('2026-03-08T03:00:00Z') });
+    const second = make(stale, 'b');
+    first.start();
+    second.start();
+    await Promise.all([first.stop(), second.stop()]);
+    expect(calls).toEqual(['a nightly@2026-03-10T03:00:00.000Z']);
+    expect(duplicates).toEqual(['b 2026-03-10T03:00:00.000Z']);
+    expect(b!.list('nightly').map((t) => [t.tickAt, t.state, t.runId])).toEqual([
+      ['2026-03-10T03:00:00.000Z', 'done', 'run-a'],
+      ['2026-03-08T03:00:00.000Z', 'done', null],
+    ]);
+  });
+
+  it('records a tick whose run threw as failed and keeps scheduling', async () => {
+    const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
+    open.push(database);
+    const ticks = new TicksRepo(database);
+    const now = () => new Date('2026-03-10T12:00:00Z');
+    ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+    const scheduler = new Scheduler({ pipelines: [nightly], ticks, now, runTick: async () => { throw new Error('disk on fire'); } });
+    scheduler.start();
+    await scheduler.stop();
+    expect(ticks.list('nightly')[0]).toMatchObject({ tickAt: '2026-03-10T03:00:00.000Z', state: 'failed' });
+  });
+});
