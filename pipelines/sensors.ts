@@ -15,6 +15,8 @@ export default definePipeline({
   key: (reading) => `${reading.sensor_id}|${reading.ts}`,
   clean,
   snapshot: { license: 'CC-BY-4.0' },
+  schedule: '15 * * * *', // hourly, at a quarter past
+
 });
 
 function clean(f: Fields, ctx: CleanContext): SensorReading | Rejection {

@@ -2,6 +2,7 @@
 // ones named with --pipeline). Runs happen in this process, under each pipeline's run lock,
 // so system cron, a person and the scheduler never run one pipeline twice at once.
 // SIGTERM/SIGINT: stop taking ticks, let a run in progress stop at its next stage, exit 0.
+import type { NetworkSession } from '../archive/network.js';
 import { ExitCode, LockHeldError, UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Pipeline } from '../pipeline/define.js';
@@ -27,9 +28,10 @@ export async function scheduleCommand(options: ScheduleCommandOptions): Promise<
     const unlisten = onStopSignal((signal) => { unlisten(); stop.abort(signal); resolve(); });
   });
   const store = await system.openStore();
+  const openNetwork = shareNetwork(() => system.openNetwork());
   const scheduler = new Scheduler({
     pipelines, ticks: store.ticks, events: schedulerEvents(mode, options.io),
-    runTick: (pipeline) => runTick(pipeline, { system, store, options, mode, signal: stop.signal }),
+    runTick: (pipeline) => runTick(pipeline, { system, store, options, mode, signal: stop.signal, openNetwork }),
   });
   try {
     scheduler.start();
@@ -61,7 +63,42 @@ async function scheduledPipelines(system: System, only: string[] | undefined): P
   return scheduled;
 }
 
-interface TickContext { system: System; store: Store; options: ScheduleCommandOptions; mode: OutputMode; signal: AbortSignal }
+interface TickContext {
+  system: System; store: Store; options: ScheduleCommandOptions; mode: OutputMode; signal: AbortSignal;
+  openNetwork: () => Promise<NetworkSession>;
+}
+
+/**
+ * One network session for the runs in progress, closed when the last one ends: on `local`
+ * that is one devnet in this process, however many pipelines tick at the same time (two
+ * devnets on one home directory would fight over its files).
+ */
+function shareNetwork(open: () => Promise<NetworkSession>): () => Promise<NetworkSession> {
+  let session: Promise<NetworkSession> | undefined;
+  let closing: Promise<void> = Promise.resolve();
+  let users = 0;
+  return async () => {
+    users++;
+    // A session being closed finishes closing before the next one opens.
+    session ??= closing.then(open);
+    const current = session;
+    try {
+      const network = await current;
+      const close = async () => {
+        if (--users > 0) return;
+        session = undefined;
+        const done = network.close();
+        closing = done.catch(() => undefined);
+        await done;
+      };
+      return { ...network, close };
+    } catch (error) {
+      users--;
+      if (session === current) session = undefined;
+      throw error;
+    }
+  };
+}
 
 async function runTick(pipeline: Pipeline, ctx: TickContext): Promise<TickOutcome> {
   const { system, store } = ctx;
@@ -69,7 +106,7 @@ async function runTick(pipeline: Pipeline, ctx: TickContext): Promise<TickOutcom
   try {
     const result = await runPipeline(pipeline, {
       ...store, cwd: system.config.cwd, leaseTtlMs: system.config.leaseTtlMs, signal: ctx.signal, observer: reporter,
-      openNetwork: ctx.options.noPublish ? undefined : () => system.openNetwork(),
+      openNetwork: ctx.options.noPublish ? undefined : ctx.openNetwork,
       publishDeps: (network) => system.publishDeps(store, network),
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });

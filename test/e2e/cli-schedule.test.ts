@@ -32,8 +32,8 @@ export default definePipeline({
 interface Line { msg: string; component?: string; pipeline?: string; state?: string; reason?: string; runKey?: string; missed?: number; tick?: string }
 
 /** Starts the scheduler; `until` decides from its log lines when to send SIGTERM. */
-async function scheduleUntil(cwd: string, home: string, until: (lines: Line[]) => boolean) {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'schedule', '--no-publish', '--home', home], {
+async function scheduleUntil(cwd: string, home: string, until: (lines: Line[]) => boolean, args = ['--no-publish']) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'schedule', ...args, '--home', home], {
     cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ARKIVE_HOME: '' },
   });
   const lines: Line[] = [];
@@ -130,6 +130,21 @@ describe('arkive schedule', () => {
     expect(ticks()).toHaveLength(4);
     expect(query<{ n: number }>(home, 'select count(*) as n from runs')[0]!.n).toBe(1);
   });
+
+  it('releases two pipelines ticking at once through one local permaweb', async () => {
+    const cwd = newProject();
+    scheduledPipeline(cwd, 'left', '* * * * * *');
+    scheduledPipeline(cwd, 'right', '* * * * * *');
+    const home = tmpDir();
+    const done = (l: Line[], p: string) => finishedTicks(l).some((t) => t.pipeline === p && t.state === 'done');
+    const { code, lines, stderr } = await scheduleUntil(cwd, home, (l) => done(l, 'left') && done(l, 'right'), []);
+    expect(code, stderr).toBe(0);
+    expect(finishedTicks(lines).filter((t) => t.state === 'failed')).toEqual([]);
+    const released = query<{ pipeline: string; content_id: string }>(home,
+      "select pipeline, content_id from runs where status = 'released' order by pipeline");
+    expect(released.map((r) => r.pipeline)).toEqual(['left', 'right']);
+    for (const r of released) expect(r.content_id).toMatch(/^[\w-]{43}$/);
+  }, 60_000);
 
   it('refuses to start when a schedule is invalid, naming the pipeline', async () => {
     const cwd = newProject();
