@@ -15,6 +15,18 @@ export interface GlobalOptions {
   bundler?: string | undefined;
   wallet?: string | undefined;
   trust?: string[] | undefined;
+  aoMu?: string | undefined;
+  aoCu?: string | undefined;
+  registry?: string | undefined;
+}
+
+/** Where the AO registry lives: a messenger and compute unit, and the registry's process ID. */
+export interface AoConfig {
+  mu: string;
+  cu: string;
+  /** The gateway aoconnect asks for process metadata (default: the primary gateway). */
+  gateway: string;
+  registry: string;
 }
 
 export interface NetworkConfig {
@@ -27,6 +39,8 @@ export interface NetworkConfig {
   walletFile?: string | undefined;
   /** Publishers whose releases are accepted; empty means the wallet's own address. */
   trust: string[];
+  /** The AO registry releases are indexed in; absent on custom/arweave unless configured (local: its own units). */
+  ao?: AoConfig | undefined;
 }
 
 export interface Config {
@@ -98,7 +112,26 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
       hint: 'Give it as an option or environment variable; `arkive dev --json` prints those of a local stack.',
     });
   }
-  return { ...resolved, key: resolved.gateways[0]!, walletFile: resolved.walletFile && path.resolve(resolved.walletFile) };
+  return {
+    ...resolved, key: resolved.gateways[0]!, walletFile: resolved.walletFile && path.resolve(resolved.walletFile),
+    ao: resolveAo(options, env, resolved.gateways[0]!),
+  };
+}
+
+/** All three of --ao-mu, --ao-cu and --registry, or none (then releases are not indexed in AO). */
+function resolveAo(options: GlobalOptions, env: NodeJS.ProcessEnv, gateway: string): AoConfig | undefined {
+  const mu = options.aoMu ?? env.ARKIVE_AO_MU;
+  const cu = options.aoCu ?? env.ARKIVE_AO_CU;
+  const registry = options.registry ?? env.ARKIVE_REGISTRY;
+  if (!mu && !cu && !registry) return undefined;
+  const missing = [!mu && '--ao-mu URL ($ARKIVE_AO_MU)', !cu && '--ao-cu URL ($ARKIVE_AO_CU)', !registry && '--registry PID ($ARKIVE_REGISTRY)'].filter(Boolean);
+  if (missing.length) {
+    throw new UsageError({
+      code: 'NETWORK_INCOMPLETE', message: `indexing in AO needs ${missing.join(', ')} as well`,
+      hint: 'Give all three (`arkive dev --json` prints those of a local stack; `arkive ao deploy` spawns a registry), or none to skip indexing.',
+    });
+  }
+  return { mu: mu!, cu: cu!, gateway, registry: registry! };
 }
 
 /** Publishing needs a bundler and a wallet as well; reading needs only gateways. */

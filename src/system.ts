@@ -6,7 +6,8 @@ import { HttpGateway } from './archive/http-gateway.js';
 import type { NetworkSession } from './archive/network.js';
 import type { Uploader } from './archive/uploader.js';
 import { addressOf, readWallet } from './archive/wallet.js';
-import { requirePublishing, resolveConfig, resolveNetwork, type Config, type GlobalOptions, type NetworkConfig } from './config.js';
+import type { AoIndex } from './ao/ao-index.js';
+import { requirePublishing, resolveConfig, resolveNetwork, type AoConfig, type Config, type GlobalOptions, type NetworkConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { QuarantineRepo } from './db/quarantine-repo.js';
 import { RecordsRepo } from './db/records-repo.js';
@@ -44,6 +45,8 @@ export interface System {
   openNetwork(): Promise<NetworkSession>;
   /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
   openReader(): Promise<ReaderSession>;
+  /** The AO registry alone (lookups, sync), without the gateway and bundler; index null if none is configured. */
+  openIndex(): Promise<IndexSession>;
   /** What a run needs to publish, from an open store and network. */
   publishDeps(store: Store, network: NetworkSession): TrainStageDeps;
 }
@@ -58,6 +61,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     openStore: () => openStore(config),
     openNetwork: () => openNetwork(config, system.network()),
     openReader: () => openReader(config, system.network()),
+    openIndex: () => openIndex(config, system.network()),
     publishDeps: (store, session) => ({
       records: store.records, uploads: store.uploads, releases: store.releases, models: store.models, network: session,
       stagingDir: path.join(config.home, 'staging'), cache: new ContentCache(config.cacheDir),
@@ -100,7 +104,25 @@ async function openNetwork(config: Config, net: NetworkConfig): Promise<NetworkS
   const uploader = await irysUploader(bundler, walletFile, net.gateways[0]!);
   return {
     config: net, uploader, gateway: new HttpGateway({ urls: net.gateways }),
+    index: once(async () => (net.ao ? aoIndex(net.ao, walletFile) : null)),
     settle: async () => {}, close: async () => {},
+  };
+}
+
+async function aoIndex(ao: AoConfig, walletFile: string): Promise<AoIndex> {
+  const { AoconnectIndex } = await import('./ao/aoconnect-index.js');
+  return AoconnectIndex.create(ao, readWallet(walletFile));
+}
+
+/** Calls fn at most once; later calls share its promise (a failed attempt is retried). */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= fn().catch((error) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
   };
 }
 
@@ -110,18 +132,54 @@ async function openDevnet(config: Config, net: NetworkConfig): Promise<NetworkSe
   const devnet = await startDevnet({ dir: config.devnetDir, port: 0 });
   try {
     const uploader = await irysUploader(devnet.bundlerUrl, devnet.walletFile, devnet.gatewayUrl);
+    // The AO units start only when a run has releases to index (they cost a second and RAM).
+    let ao: Promise<{ index: AoIndex; stop(): Promise<void> }> | undefined;
     return {
       config: { ...net, gateways: [devnet.gatewayUrl], bundler: devnet.bundlerUrl, walletFile: devnet.walletFile },
       uploader,
       gateway: new HttpGateway({ urls: [devnet.gatewayUrl] }),
       settle: () => devnet.flush(),
+      index: async () => (await (ao ??= startLocalAo(config))).index,
       close: async () => {
         await devnet.flush();
         await devnet.stop();
+        if (ao) await (await ao.catch(() => undefined))?.stop();
       },
     };
   } catch (error) {
     await devnet.stop();
+    throw error;
+  }
+}
+
+export interface IndexSession {
+  index: AoIndex | null;
+  close(): Promise<void>;
+}
+
+async function openIndex(config: Config, net: NetworkConfig): Promise<IndexSession> {
+  if (net.name !== 'local') {
+    const wallet = net.walletFile ? readWallet(net.walletFile) : undefined;
+    if (!net.ao) return { index: null, close: async () => {} };
+    const { AoconnectIndex } = await import('./ao/aoconnect-index.js');
+    return { index: await AoconnectIndex.create(net.ao, wallet), close: async () => {} };
+  }
+  const units = await startLocalAo(config);
+  return { index: units.index, close: units.stop };
+}
+
+/** The local AO units (the real aos WASM, state in the home) and the registry deployed in them. */
+async function startLocalAo(config: Config): Promise<{ index: AoIndex; stop(): Promise<void> }> {
+  const [{ startAoUnits }, { loadOrCreateWallet }, { AoconnectIndex }, { registrySource }] = await Promise.all([
+    import('./devnet/ao-units.js'), import('./devnet/dev-wallet.js'), import('./ao/aoconnect-index.js'), import('./ao/registry-source.js'),
+  ]);
+  const { jwk: wallet } = await loadOrCreateWallet({ file: path.join(config.devnetDir, 'wallet.json') });
+  const units = await startAoUnits({ dir: path.join(config.devnetDir, 'ao'), port: 0, wallet, registrySource: registrySource() });
+  try {
+    const index = await AoconnectIndex.create({ mu: units.muUrl, cu: units.cuUrl, gateway: units.gatewayUrl, registry: units.registry }, wallet);
+    return { index, stop: units.stop };
+  } catch (error) {
+    await units.stop();
     throw error;
   }
 }

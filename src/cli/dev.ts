@@ -2,6 +2,10 @@
 // other homes, through `--gateway`/`--bundler`) to use, until SIGINT or SIGTERM.
 import { RuntimeFailure } from '../errors.js';
 import { startDevnet, type Devnet } from '../devnet/devnet.js';
+import path from 'node:path';
+import { readWallet } from '../archive/wallet.js';
+import { registrySource } from '../ao/registry-source.js';
+import { startAoUnits, type AoUnits } from '../devnet/ao-units.js';
 import { createSystem } from '../system.js';
 import type { CommandOptions } from './options.js';
 
@@ -17,21 +21,31 @@ export async function devCommand(options: DevCommandOptions): Promise<number> {
   const { io } = options;
   const port = options.port ?? 1984;
   const devnet = await start(config.devnetDir, port, (line) => io.err(line));
+  let ao: AoUnits | undefined;
   try {
+    // The AO units take the five ports after the bundler's.
+    ao = await startAoUnits({
+      dir: path.join(config.devnetDir, 'ao'), port: port === 0 ? 0 : port + 2,
+      wallet: readWallet(devnet.walletFile), registrySource: registrySource(), log: (line) => io.err(line),
+    });
     if (options.json) {
-      // One line, first on stdout: scripts read it to find the endpoints (AO comes later).
+      // One line, first on stdout: scripts read it to find the endpoints.
       io.out(JSON.stringify({
-        gateway: devnet.gatewayUrl, bundler: devnet.bundlerUrl, mu: null, cu: null, wallet: devnet.walletFile, registry: null,
+        gateway: devnet.gatewayUrl, bundler: devnet.bundlerUrl, mu: ao.muUrl, cu: ao.cuUrl, wallet: devnet.walletFile,
+        registry: ao.registry, aoGateway: ao.gatewayUrl, scheduler: ao.scheduler, module: ao.module, authority: ao.authority,
       }));
     } else {
       io.out(`local permaweb of ${config.home}`);
       io.out(`  gateway  ${devnet.gatewayUrl}   (GraphQL at ${devnet.gatewayUrl}/graphql)`);
       io.out(`  bundler  ${devnet.bundlerUrl}   (Irys protocol, token arweave)`);
       io.out(`  wallet   ${devnet.walletFile}   (${devnet.walletAddress})`);
+      io.out(`  AO       MU ${ao.muUrl}, CU ${ao.cuUrl}, SU ${ao.suUrl} (real aos WASM)`);
+      io.out(`  registry ${ao.registry}`);
       io.out('press Ctrl-C to stop');
     }
     await stopRequested(options.signal);
   } finally {
+    await ao?.stop();
     await devnet.stop();
   }
   if (!options.json) io.out('local permaweb stopped');

@@ -19,6 +19,9 @@ interface Globals {
   bundler?: string;
   wallet?: string;
   trust?: string[];
+  aoMu?: string;
+  aoCu?: string;
+  registry?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -53,6 +56,9 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .option('--bundler <url>', 'Irys-protocol bundler URL ($ARKIVE_BUNDLER)')
     .option('--wallet <file>', 'Arweave JWK wallet file ($ARKIVE_WALLET)')
     .option('--trust <address>', 'publisher whose releases are accepted, repeatable ($ARKIVE_TRUST)', collect)
+    .option('--ao-mu <url>', 'AO messenger unit for the registry ($ARKIVE_AO_MU)')
+    .option('--ao-cu <url>', 'AO compute unit for the registry ($ARKIVE_AO_CU)')
+    .option('--registry <pid>', 'process ID of the AO registry ($ARKIVE_REGISTRY)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run arkive --help for usage)');
@@ -62,6 +68,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     return {
       cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
       network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
+      aoMu: g.aoMu, aoCu: g.aoCu, registry: g.registry,
     };
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -127,6 +134,21 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
   program.command('cron')
     .description('print crontab lines that run each scheduled pipeline from system cron')
     .action(action(async (_opts: unknown, cmd: Command) => (await import('./cron.js')).cronCommand(common(cmd))));
+
+  const ao = program.command('ao').description('the AO registry: every release indexed for AO processes and anyone to find');
+  ao.command('get')
+    .description('look up a release in the registry (a dry-run): content ID and digest')
+    .argument('<name>', 'dataset or model name')
+    .argument('[version]', 'version number (default: latest)')
+    .action(action(async (name: string, version: string | undefined, _opts: unknown, cmd: Command) =>
+      (await import('./ao.js')).aoGetCommand({ ...common(cmd), name, version })));
+  ao.command('list')
+    .description('latest version of every name in the registry, or every version of one name')
+    .argument('[name]', 'dataset or model name')
+    .action(action(async (name: string | undefined, _opts: unknown, cmd: Command) => (await import('./ao.js')).aoListCommand({ ...common(cmd), name })));
+  ao.command('sync')
+    .description('register every release of this home that the registry lacks (after AO was unreachable)')
+    .action(action(async (_opts: unknown, cmd: Command) => (await import('./ao.js')).aoSyncCommand(common(cmd))));
 
   program.command('runs')
     .description('run history, most recent first')

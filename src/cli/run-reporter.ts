@@ -76,7 +76,11 @@ export class LogReporter implements RunReporter {
     const summary = {
       status: r.status, stage: this.stageNow, rows: r.rows, quarantineReasons: r.quarantineReasons,
       artifacts: r.artifacts, uploadedBytes: r.uploadedBytes, totalBytes: r.totalBytes, durationMs: r.durationMs,
+      indexed: r.indexed,
     };
+    if (r.indexError) {
+      this.log.warn({ stage: 'index', err: r.indexError.toJSON() }, `released but not indexed in the AO registry: ${r.indexError.message}. Index it later with: arkive ao sync`);
+    }
     if (!r.error) this.log.info(summary, `run ${r.status}`);
     else this.log.error({ ...summary, err: r.error.toJSON() }, failureLine(r, this.stageNow, r.error));
   }

@@ -78,6 +78,11 @@ export function printSummary(io: Io, r: RunResult): void {
     io.out(`  ${change}: content ID ${a.contentId}`);
     io.out(`    ${a.bytes} bytes (${a.uploadedBytes} uploaded, ${a.reusedBytes} already archived), digest ${a.digest}`);
   }
+  if (r.indexed === true) io.out('  indexed in the AO registry');
+  if (r.indexed === false) {
+    io.out(`  NOT indexed in the AO registry: ${r.indexError?.message ?? 'unknown error'}`);
+    io.out('  the release is safe; index it later with: arkive ao sync');
+  }
   const reasons = Object.entries(r.quarantineReasons);
   if (reasons.length) {
     io.out(`  quarantined by reason: ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`);

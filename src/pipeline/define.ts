@@ -64,6 +64,12 @@ export interface ModelSpec {
   train(ctx: TrainContext): Promise<TrainResult>;
 }
 
+/** AO processes that read this pipeline's releases through WeaveDrive. */
+export interface AoSpec {
+  /** Their process IDs; each must name the publishing wallet as its `Attestor` when spawned. */
+  consumers: string[];
+}
+
 export interface PipelineSpec<S extends z.ZodType> {
   name: string;
   description: string;
@@ -83,6 +89,8 @@ export interface PipelineSpec<S extends z.ZodType> {
   snapshot?: SnapshotOptions;
   /** Optional: a model trained on each new release of the dataset. */
   model?: ModelSpec;
+  /** Optional: AO consumers; every file of each release is attested for WeaveDrive. */
+  ao?: AoSpec;
 }
 
 export interface Pipeline<S extends z.ZodType = z.ZodType> {
@@ -96,6 +104,7 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly schedule?: Schedule;
   readonly snapshot: SnapshotOptions;
   readonly model?: ModelSpec;
+  readonly ao?: AoSpec;
 }
 
 const PIPELINE = Symbol.for('arkive.pipeline');
@@ -113,6 +122,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     ...(spec.schedule !== undefined && { schedule: normaliseSchedule(spec.schedule) }),
     snapshot: spec.snapshot ?? {},
     ...(spec.model && { model: spec.model }),
+    ...(spec.ao && { ao: { consumers: [...spec.ao.consumers] } }),
   };
   return Object.freeze(Object.assign(pipeline, { [PIPELINE]: true }));
 }
@@ -139,6 +149,9 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
     problems.push(`model must be { name matching ${NAME_PATTERN}, train(ctx) }`);
   }
   if (spec.schedule !== undefined) problems.push(...scheduleProblems(spec.schedule));
+  if (spec.ao !== undefined && !(Array.isArray(spec.ao?.consumers) && spec.ao.consumers.every((c) => /^[\w-]{43}$/.test(c)))) {
+    problems.push('ao.consumers must be a list of AO process IDs (43 characters of base64url)');
+  }
   if (problems.length) {
     throw new InputError({
       code: 'PIPELINE_INVALID',

@@ -12,6 +12,8 @@ import type { Pipeline } from './define.js';
 import { publishDataset, type Artifact } from './publish-stage.js';
 import { trainModel, type TrainStageDeps } from './train-stage.js';
 import { newRunId } from './run-id.js';
+import { indexReleases } from '../ao/indexer.js';
+import { attestItems } from '../ao/attest.js';
 import type { RunObserver, RunStage } from './run-events.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
 
@@ -43,6 +45,9 @@ export interface RunResult {
   totalBytes: number;
   startedAt: string;
   durationMs: number;
+  /** Registered in the AO registry: true, false (AO unreachable or refused: see indexError), null (no registry). */
+  indexed: boolean | null;
+  indexError?: ArkiveError;
   error?: ArkiveError;
 }
 
@@ -64,8 +69,10 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
   let status: RunStatus = 'failed';
   let failure: ArkiveError | undefined;
   const artifacts: Artifact[] = [];
+  const indexing: Indexing = { indexed: null };
   try {
-    status = await runStages(pipeline, runId, counts, artifacts, deps);
+    status = await runStages(pipeline, runId, counts, artifacts, deps, indexing);
+    if (indexing.indexed === false && status === 'released') status = 'released-not-indexed';
   } catch (error) {
     failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
     if (failure.code === 'RUN_INTERRUPTED') status = 'interrupted';
@@ -84,13 +91,14 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
     uploadedBytes: artifacts.reduce((n, a) => n + a.uploadedBytes, 0),
     totalBytes: artifacts.reduce((n, a) => n + a.bytes, 0),
     startedAt: started.toISOString(), durationMs,
+    ...indexing,
     ...(failure && { error: failure }),
   };
 }
 
 /** extract → clean → validate → load → finalize, then publish when a network is given. */
 async function runStages(
-  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps,
+  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps, indexing: Indexing,
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd };
   const begin = (stage: RunStage) => {
@@ -115,7 +123,43 @@ async function runStages(
   if (pipeline.model) begin('train');
   const model = await trainModel(pipeline, runId, dataset, publish);
   if (model) artifacts.push(model);
+  if (pipeline.ao?.consumers.length) {
+    begin('attest');
+    await attestReleases(artifacts, publish);
+  }
+  Object.assign(indexing, await indexStage(artifacts, publish, () => begin('index')));
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
+}
+
+/** Every file of the run's releases (manifest, card, chunks, checkpoints), attested for WeaveDrive. */
+async function attestReleases(artifacts: Artifact[], publish: TrainStageDeps): Promise<void> {
+  const ids: string[] = [];
+  for (const a of artifacts) {
+    const release = await publish.releases.get(publish.network.config.key, a.name, a.version);
+    const files = JSON.parse(release?.files ?? '[]') as Array<{ id: string }>;
+    ids.push(a.contentId, ...files.map((f) => f.id));
+  }
+  await attestItems(ids, { uploader: publish.network.uploader, gateway: publish.network.gateway });
+}
+
+type Indexing = { indexed: boolean | null; indexError?: ArkiveError };
+
+/**
+ * Registers the run's releases in the AO registry. The releases are committed already, so a
+ * failure here never fails the run: it is reported (released-not-indexed) for `arkive ao sync`.
+ */
+async function indexStage(artifacts: Artifact[], publish: TrainStageDeps, begin: () => void): Promise<Indexing> {
+  begin();
+  try {
+    const index = await publish.network.index?.();
+    if (!index) return { indexed: null };
+    await indexReleases(artifacts.map((a) => ({ name: a.name, version: a.version })), {
+      index, releases: publish.releases, models: publish.models, network: publish.network.config.key,
+    });
+    return { indexed: true };
+  } catch (error) {
+    return { indexed: false, indexError: asArkiveError(error, 'indexing the releases in the AO registry') };
+  }
 }
 
 async function loadSource(

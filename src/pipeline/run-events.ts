@@ -4,7 +4,7 @@ import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 
 /** Stages in order; each boundary is a resumable point (everything before it is committed). */
-export type RunStage = 'load' | 'finalize' | 'publish' | 'train';
+export type RunStage = 'load' | 'finalize' | 'publish' | 'train' | 'attest' | 'index';
 
 export interface RunObserver {
   /** A stage begins. */

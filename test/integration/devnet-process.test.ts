@@ -30,8 +30,11 @@ describe('arkive dev', () => {
     const { child, firstLine, exit, stderr } = spawnChild('dev', home);
     try {
       const endpoints = JSON.parse(await firstLine) as Record<string, string | null>;
-      expect(Object.keys(endpoints)).toEqual(['gateway', 'bundler', 'mu', 'cu', 'wallet', 'registry']);
-      expect(endpoints).toMatchObject({ mu: null, cu: null, registry: null, wallet: path.join(home, 'devnet', 'wallet.json') });
+      expect(Object.keys(endpoints).slice(0, 6)).toEqual(['gateway', 'bundler', 'mu', 'cu', 'wallet', 'registry']);
+      expect(endpoints).toMatchObject({
+        mu: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), cu: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        registry: expect.stringMatching(/^[\w-]{43}$/), wallet: path.join(home, 'devnet', 'wallet.json'),
+      });
       expect((await fetch(`${endpoints.gateway}/info`)).status).toBe(200);
       const info = (await (await fetch(`${endpoints.bundler}/info`)).json()) as { addresses: { arweave: string } };
       expect(info.addresses.arweave).toMatch(/^[A-Za-z0-9_-]{43}$/);
