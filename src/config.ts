@@ -17,6 +17,8 @@ export interface GlobalOptions {
   trust?: string[] | undefined;
   aoMu?: string | undefined;
   aoCu?: string | undefined;
+  /** Gateway aoconnect reads process and module metadata from (default: the primary gateway). */
+  aoGateway?: string | undefined;
   registry?: string | undefined;
 }
 
@@ -131,7 +133,7 @@ function resolveAo(options: GlobalOptions, env: NodeJS.ProcessEnv, gateway: stri
       hint: 'Give all three (`arkive dev --json` prints those of a local stack; `arkive ao deploy` spawns a registry), or none to skip indexing.',
     });
   }
-  return { mu: mu!, cu: cu!, gateway, registry: registry! };
+  return { mu: mu!, cu: cu!, gateway: options.aoGateway ?? env.ARKIVE_AO_GATEWAY ?? gateway, registry: registry! };
 }
 
 /** Publishing needs a bundler and a wallet as well; reading needs only gateways. */

