@@ -33,8 +33,22 @@ export async function indexReleases(
   const committed = releases.filter((r): r is Release => r?.state === 'committed' && !!r.content_id);
   const ordered = committed.sort((a, b) => (a.kind === b.kind ? a.version - b.version : a.kind === 'dataset' ? -1 : 1));
   const outcomes: RegisterOutcome[] = [];
-  for (const release of ordered) outcomes.push(await deps.index.register(await entryOf(release, deps.models, deps.network)));
+  for (const release of ordered) {
+    outcomes.push(await deps.index.register(await entryOf(release, deps.models, deps.network)));
+    await deps.releases.markIndexed(deps.network, release.name, release.version, deps.index.registry);
+  }
   return outcomes;
+}
+
+/** Whether every one of these versions is recorded as registered (in `registry`, when known). */
+export async function allIndexed(
+  versions: Array<{ name: string; version: number }>, deps: Omit<IndexerDeps, 'index'>, registry: string | undefined,
+): Promise<boolean> {
+  for (const v of versions) {
+    const release = await deps.releases.get(deps.network, v.name, v.version);
+    if (!release?.indexed_in || (registry && release.indexed_in !== registry)) return false;
+  }
+  return true;
 }
 
 export interface SyncReport {
@@ -50,8 +64,11 @@ export async function syncRegistry(deps: IndexerDeps): Promise<SyncReport> {
   for (const name of names) {
     const listed = new Set((await deps.index.list(name).catch(notFoundIsEmpty)).map((e) => e.version));
     for (const release of await deps.releases.versions(deps.network, name)) {
-      if (listed.has(release.version)) alreadyIndexed++;
-      else missing.push({ name, version: release.version });
+      if (!listed.has(release.version)) missing.push({ name, version: release.version });
+      else {
+        alreadyIndexed++;
+        await deps.releases.markIndexed(deps.network, name, release.version, deps.index.registry);
+      }
     }
   }
   const outcomes = await indexReleases(missing, deps);

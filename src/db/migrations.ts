@@ -166,9 +166,18 @@ const operation: Migration = {
   },
 };
 
+// Which AO registry a release was registered in: an unchanged re-run then need not start or
+// reach AO at all to know its release is indexed.
+const indexing: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('releases').addColumn('indexed_in', 'text').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
   '0003_models': models,
   '0004_operation': operation,
+  '0005_indexing': indexing,
 };

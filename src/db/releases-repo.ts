@@ -61,7 +61,12 @@ export class ReleasesRepo {
       .orderBy('r.name').execute();
   }
 
-  async insertPending(release: Omit<Release, 'state' | 'content_id' | 'committed_at'>): Promise<void> {
+  async markIndexed(network: string, name: string, version: number, registry: string): Promise<void> {
+    await this.database.db.updateTable('releases').set({ indexed_in: registry })
+      .where('network', '=', network).where('name', '=', name).where('version', '=', version).execute();
+  }
+
+  async insertPending(release: Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in'>): Promise<void> {
     await this.database.db.insertInto('releases')
       .values({ ...release, state: 'pending', content_id: null, committed_at: null }).execute();
   }

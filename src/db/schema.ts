@@ -94,6 +94,8 @@ export interface ReleasesTable {
   files: string;
   created_at: string;
   committed_at: string | null;
+  /** Process ID of the AO registry this version is registered in (null: not yet). */
+  indexed_in: Generated<string | null>;
 }
 
 export interface ModelsTable {

@@ -12,7 +12,7 @@ import type { Pipeline } from './define.js';
 import { publishDataset, type Artifact } from './publish-stage.js';
 import { trainModel, type TrainStageDeps } from './train-stage.js';
 import { newRunId } from './run-id.js';
-import { indexReleases } from '../ao/indexer.js';
+import { allIndexed, indexReleases } from '../ao/indexer.js';
 import { attestItems } from '../ao/attest.js';
 import type { RunObserver, RunStage } from './run-events.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
@@ -150,12 +150,15 @@ type Indexing = { indexed: boolean | null; indexError?: ArkiveError };
  */
 async function indexStage(artifacts: Artifact[], publish: TrainStageDeps, begin: () => void): Promise<Indexing> {
   begin();
+  const versions = artifacts.map((a) => ({ name: a.name, version: a.version }));
+  const ledger = { releases: publish.releases, models: publish.models, network: publish.network.config.key };
   try {
-    const index = await publish.network.index?.();
+    if (!publish.network.index) return { indexed: null };
+    // An unchanged re-run (cron, hourly) need not start or reach AO for what is registered.
+    if (await allIndexed(versions, ledger, publish.network.config.ao?.registry)) return { indexed: true };
+    const index = await publish.network.index();
     if (!index) return { indexed: null };
-    await indexReleases(artifacts.map((a) => ({ name: a.name, version: a.version })), {
-      index, releases: publish.releases, models: publish.models, network: publish.network.config.key,
-    });
+    await indexReleases(versions, { ...ledger, index });
     return { indexed: true };
   } catch (error) {
     return { indexed: false, indexError: asArkiveError(error, 'indexing the releases in the AO registry') };
