@@ -18,6 +18,7 @@ import { RunsRepo } from './db/runs-repo.js';
 import { UploadsRepo } from './db/uploads-repo.js';
 import { PipelineRegistry } from './pipeline/registry.js';
 import type { TrainStageDeps } from './pipeline/train-stage.js';
+import type { RunPipelineDeps } from './pipeline/run-pipeline.js';
 import { ModelsRepo } from './db/models-repo.js';
 import { ContentCache } from './retrieve/content-cache.js';
 
@@ -49,7 +50,11 @@ export interface System {
   openIndex(): Promise<IndexSession>;
   /** What a run needs to publish, from an open store and network. */
   publishDeps(store: Store, network: NetworkSession): TrainStageDeps;
+  /** What runPipeline needs from the home; `openNetwork` absent: load only. */
+  runDeps(store: Store, openNetwork: (() => Promise<NetworkSession>) | undefined): RunHomeDeps;
 }
+
+export type RunHomeDeps = Store & Pick<RunPipelineDeps, 'cwd' | 'leaseTtlMs' | 'openNetwork' | 'publishDeps'>;
 
 export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): System {
   const config = resolveConfig(options, env);
@@ -65,6 +70,10 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     publishDeps: (store, session) => ({
       records: store.records, uploads: store.uploads, releases: store.releases, models: store.models, network: session,
       stagingDir: path.join(config.home, 'staging'), cache: new ContentCache(config.cacheDir),
+    }),
+    runDeps: (store, open) => ({
+      ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open,
+      publishDeps: (session) => system.publishDeps(store, session),
     }),
   };
   return system;

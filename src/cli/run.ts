@@ -28,9 +28,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   let result: RunResult;
   try {
     result = await runPipeline(pipeline, {
-      ...store, cwd: system.config.cwd, leaseTtlMs: system.config.leaseTtlMs, signal: stop.signal, observer: reporter,
-      openNetwork: options.noPublish ? undefined : () => system.openNetwork(),
-      publishDeps: (network) => system.publishDeps(store, network),
+      ...system.runDeps(store, options.noPublish ? undefined : () => system.openNetwork()),
+      signal: stop.signal, observer: reporter,
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });
   } catch (error) {

@@ -105,9 +105,8 @@ async function runTick(pipeline: Pipeline, ctx: TickContext): Promise<TickOutcom
   const reporter = createRunReporter(ctx.mode === 'json' ? 'log' : ctx.mode, ctx.options.io);
   try {
     const result = await runPipeline(pipeline, {
-      ...store, cwd: system.config.cwd, leaseTtlMs: system.config.leaseTtlMs, signal: ctx.signal, observer: reporter,
-      openNetwork: ctx.options.noPublish ? undefined : ctx.openNetwork,
-      publishDeps: (network) => system.publishDeps(store, network),
+      ...system.runDeps(store, ctx.options.noPublish ? undefined : ctx.openNetwork),
+      signal: ctx.signal, observer: reporter,
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });
     reporter.finished(result);
