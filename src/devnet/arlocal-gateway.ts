@@ -7,6 +7,9 @@
 //   and we create the HTTP server ourselves: bound to 127.0.0.1, listen errors reported
 //   instead of crashing the process, and without ArLocal's unconditional console.log.
 // - Every request appends a line to `./logs` in the working directory: turned off.
+// - Errors it catches (e.g. a duplicate insert when a bundle item arrives twice) are printed
+//   with console.error({ error }) on the host process's stderr, which would break --quiet:
+//   while it runs, that shape goes to our log instead.
 // - `stop()` with persist=true DROPS every table (its `down()` has the flag inverted) and
 //   never waits for anything: we stop the server, Apollo and the database ourselves.
 // - Its route modules cache database handles in module variables, compared by path only, so
@@ -42,6 +45,8 @@ export interface ArLocalGatewayOptions {
   host?: string;
   /** Data of items ArLocal does not have (the dev bundler's held items); may be set after construction. */
   fallback?: HeldDataLookup;
+  /** Receives the errors ArLocal catches and would print (default: dropped). */
+  log?: (line: string) => void;
 }
 
 /** The parts of knex that we use on ArLocal's connection. */
@@ -126,6 +131,7 @@ export class ArLocalGateway {
       await indexChunks(arlocal.connection);
       this.instance = arlocal;
       await this.get(`/${'A'.repeat(43)}`, [404]); // refreshes the data routes' cache (see the header)
+      this.restoreConsole = divertCaughtErrors(this.options.log ?? (() => {}));
     } catch (error) {
       this.instance = null;
       if (arlocal) await shutdown(arlocal).catch(() => {});
@@ -138,6 +144,8 @@ export class ArLocalGateway {
     const arlocal = this.instance;
     if (!arlocal) return;
     this.instance = null;
+    this.restoreConsole?.();
+    this.restoreConsole = null;
     try {
       await shutdown(arlocal);
     } finally {
@@ -212,6 +220,8 @@ export class ArLocalGateway {
     return text;
   }
 
+  private restoreConsole: (() => void) | null = null;
+
   /** Replaces koa's app.listen so that we own the server: host, errors, no console output. */
   private listenQuietly(arlocal: ArLocalInternals): Promise<number> {
     const { host } = this.options;
@@ -269,4 +279,18 @@ function patchChunkOffsetQuery(): void {
 async function indexChunks(connection: KnexLike): Promise<void> {
   await connection.raw('CREATE INDEX IF NOT EXISTS arkive_chunks_offset ON chunks ("offset")');
   await connection.raw('CREATE INDEX IF NOT EXISTS arkive_chunks_data_root ON chunks (data_root)');
+}
+
+/** Sends ArLocal's `console.error({ error })` lines to `log`; anything else still prints. Returns the undo. */
+function divertCaughtErrors(log: (line: string) => void): () => void {
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    const only = args.length === 1 ? args[0] : undefined;
+    if (only && typeof only === 'object' && Object.keys(only).length === 1 && 'error' in only) {
+      log(`arlocal: ${String((only as { error: unknown }).error)}`);
+      return;
+    }
+    original.apply(console, args);
+  };
+  return () => { console.error = original; };
 }

@@ -49,7 +49,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const wallet = await loadOrCreateWallet({ file: path.join(dir, 'wallet.json') });
   const bundlerWallet = await loadOrCreateWallet({ file: path.join(dir, 'bundler-wallet.json') });
 
-  const gateway = new ArLocalGateway({ port, dbPath: path.join(dir, 'arlocal'), persist: true });
+  const gateway = new ArLocalGateway({ port, dbPath: path.join(dir, 'arlocal'), persist: true, log });
   await gateway.start();
   let bundler: DevBundler | null = null;
   try {
