@@ -38,12 +38,7 @@ export class AoconnectIndex implements AoIndex {
       ...(entry.parent ? [tag('Parent', entry.parent)] : []),
     ];
     const what = `register ${entry.name} v${entry.version}`;
-    if (!this.signer) throw registryRefusal(what, 'unauthorised', 'no wallet to sign the message with (--wallet)', this.registry);
-    const result = await this.call(what, this.ao.mu, async () => {
-      const message = await this.client.message({ process: this.registry, signer: this.signer, tags });
-      return this.client.result({ process: this.registry, message });
-    });
-    const reply = this.reply(what, result, 'Registered');
+    const reply = this.reply(what, await this.send(what, tags), 'Registered');
     const status = reply.tags.Status === 'exists' ? 'exists' : 'created';
     return { status, entry: reply.data as RegistryEntry };
   }
@@ -65,12 +60,17 @@ export class AoconnectIndex implements AoIndex {
 
   async addPublisher(address: string): Promise<string[]> {
     const what = `add publisher ${address}`;
+    const result = await this.send(what, [tag('Action', 'Add-Publisher'), tag('Address', address)]);
+    return (this.reply(what, result, 'Publisher-Added').data as { publishers: string[] }).publishers;
+  }
+
+  /** A signed message to the registry, and its result read back from the CU. */
+  private async send(what: string, tags: Tag[]): Promise<AoResult> {
     if (!this.signer) throw registryRefusal(what, 'unauthorised', 'no wallet to sign the message with (--wallet)', this.registry);
-    const result = await this.call(what, this.ao.mu, async () => {
-      const message = await this.client.message({ process: this.registry, signer: this.signer, tags: [tag('Action', 'Add-Publisher'), tag('Address', address)] });
+    return this.call(what, this.ao.mu, async () => {
+      const message = await this.client.message({ process: this.registry, signer: this.signer, tags });
       return this.client.result({ process: this.registry, message });
     });
-    return (this.reply(what, result, 'Publisher-Added').data as { publishers: string[] }).publishers;
   }
 
   /** A dry-run whose `not-found` answer is null rather than an error. */

@@ -80,6 +80,15 @@ describe('the AO registry', () => {
       expect(JSON.parse((await arkive(['ao', 'list', '--json', ...base, '--registry', own])).stdout)).toEqual([]);
       const synced = JSON.parse((await arkive(['ao', 'sync', '--json', ...base, '--registry', own])).stdout);
       expect(synced.registered).toHaveLength(2);
+      const listed = JSON.parse((await arkive(['ao', 'list', '--json', ...base, '--registry', own])).stdout);
+      expect(listed.map((e: { name: string; version: number }) => `${e.name} v${e.version}`)).toEqual(['reviews v1', 'reviews-model v1']);
+      const newcomer = 'n'.repeat(43);
+      const added = await arkive(['ao', 'add-publisher', newcomer, '--json', ...base, '--registry', own]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(JSON.parse(added.stdout).publishers).toContain(newcomer);
+      const bad = await arkive(['ao', 'add-publisher', 'nope', ...base, '--registry', own]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/code: REGISTRY_INVALID/);
       const incomplete = await arkive(['ao', 'deploy', ...base]);
       expect(incomplete.code).toBe(2);
       expect(incomplete.stderr).toContain('arkive ao deploy needs --module, --scheduler');
