@@ -53,6 +53,8 @@ export interface PublishDeps {
   now?: () => Date;
   /** Told the bytes of data files archived so far (uploaded or reused), of their total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
+  /** Told the named points of the commit (`manifest-signed`, `manifest-posted`); tests stop runs there. */
+  checkpoint?: ((point: string) => void) | undefined;
 }
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
@@ -70,6 +72,7 @@ export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Pr
   ];
   const manifest = manifestBytes(buildManifest(Object.fromEntries(files.map((f) => [f.path, f.id]))));
   const committed = await archiveBytes(ctx, 'manifest.json', manifest, 'release', MANIFEST_CONTENT_TYPE, deps);
+  deps.checkpoint?.('manifest-posted');
   const all = [...data, card, committed];
   const bytes = sum(all, (a) => a.uploadedBytes + a.reusedBytes);
   await deps.releases.commit(input.network, input.name, release.version, { contentId: committed.id, files, bytes }, (deps.now ?? (() => new Date()))());

@@ -102,6 +102,7 @@ async function runStages(
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd };
   const begin = (stage: RunStage) => {
+    deps.publish?.checkpoint?.(`before-${stage}`);
     deps.beforeStage?.(stage);
     deps.observer?.stage?.(stage, { runId, pipeline: pipeline.name, counts });
   };
@@ -128,6 +129,7 @@ async function runStages(
     await attestReleases(artifacts, publish);
   }
   Object.assign(indexing, await indexStage(artifacts, publish, () => begin('index')));
+  publish.checkpoint?.('after-index');
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
 

@@ -28,6 +28,8 @@ export interface PublishStageDeps {
   cache?: ContentCache | undefined;
   /** Told the bytes of data files archived so far, of the release's total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
+  /** Told each named point a run passes (stage boundaries, manifest signed/posted); tests stop runs there. */
+  checkpoint?: ((point: string) => void) | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -58,7 +60,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
       ...common, ...release, schema, format, chunks: snapshot.chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress });
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
   for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
