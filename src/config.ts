@@ -55,7 +55,8 @@ export interface Config {
   leaseTtlMs: number;
   /**
    * Tests only ($ARKIVE_TEST_KILL_AT): the run kills itself with SIGKILL on reaching this named
-   * point (a stage boundary such as `before-publish`, or `manifest-signed`/`manifest-posted`),
+   * point (a stage boundary such as `before-publish`, or `files-archived`, `manifest-signed`,
+   * `manifest-posted`),
    * so a chaos test can stop it exactly between two steps of the commit point.
    */
   killAt: string | undefined;

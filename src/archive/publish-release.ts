@@ -58,7 +58,7 @@ export interface PublishDeps {
   now?: () => Date;
   /** Told the bytes of data files archived so far (uploaded or reused), of their total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
-  /** Told the named points of the commit (`manifest-signed`, `manifest-posted`); tests stop runs there. */
+  /** Told the named points of the commit (`files-archived`, `manifest-signed`, `manifest-posted`); tests stop runs there. */
   checkpoint?: ((point: string) => void) | undefined;
 }
 
@@ -98,6 +98,7 @@ async function archiveRelease(input: ReleaseInput, release: Release, digest: str
     { path: CARD_PATH, id: card.id, sha256: sha(cardBytes), bytes: cardBytes.length },
     ...input.files.map((f, i) => ({ path: f.path, id: data[i]!.id, sha256: f.sha256, bytes: f.bytes })),
   ];
+  deps.checkpoint?.('files-archived');
   const taken = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, release.version - 1);
   if (taken) {
     await deps.releases.drop(input.network, input.name, release.version);

@@ -111,16 +111,29 @@ describe('the commit point of a release', () => {
     expect(new Set(shas).size).toBe(shas.length);
   }, 240_000);
 
-  it('a second home with the same wallet numbers after the versions the chain shows', async () => {
-    const first = await cli(['run', 'shared', '--json', '--home', tmpDir()], namedProject('shared', peopleCsv('home-a', 30)));
-    expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).artifacts[0]).toMatchObject({ version: 1, status: 'released' });
+  it('homes with the same wallet number after the versions the chain shows, also when resuming', async () => {
+    const contentId = (r: Cli) => JSON.parse(r.stdout).artifacts[0].contentId as string;
+    // Home A numbers v1 and archives its files, then dies before signing its manifest.
+    const homeA = tmpDir();
+    const cwdA = namedProject('shared', peopleCsv('home-a', 30));
+    const killed = await cli(['run', 'shared', '--home', homeA], cwdA, { ARKIVE_TEST_KILL_AT: 'files-archived' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    // Home B releases v1 meanwhile; home C, fresh, sees it on the chain and makes v2, not another v1.
+    const b = await cli(['run', 'shared', '--json', '--home', tmpDir()], namedProject('shared', peopleCsv('home-b', 31)));
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout).artifacts[0]).toMatchObject({ version: 1, status: 'released' });
     await stack.flush();
-    const second = await cli(['run', 'shared', '--json', '--home', tmpDir()], namedProject('shared', peopleCsv('home-b', 31)));
-    expect(second.code, second.stderr).toBe(0);
-    expect(JSON.parse(second.stdout).artifacts[0]).toMatchObject({ version: 2, status: 'released' });
+    const c = await cli(['run', 'shared', '--json', '--home', tmpDir()], namedProject('shared', peopleCsv('home-c', 32)));
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).artifacts[0]).toMatchObject({ version: 2, status: 'released' });
+    await stack.flush();
+    // Home A resumes its pending v1, finds the number taken before signing, and renumbers.
+    await lockExpired(homeA);
+    const a = await cli(['run', 'shared', '--json', '--home', homeA], cwdA);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).artifacts[0]).toMatchObject({ version: 3, status: 'released' });
     const manifests = manifestsOf(await ownItems(), 'shared');
-    expect([...manifests.entries()].sort()).toEqual([['1', [JSON.parse(first.stdout).artifacts[0].contentId]], ['2', [JSON.parse(second.stdout).artifacts[0].contentId]]]);
+    expect([...manifests.entries()].sort()).toEqual([['1', [contentId(b)]], ['2', [contentId(c)]], ['3', [contentId(a)]]]);
   }, 120_000);
 
   const rejectAll = "\n  clean: (f, ctx) => ctx.reject('not_wanted', 'every row is rejected'),";
