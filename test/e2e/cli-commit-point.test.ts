@@ -82,7 +82,7 @@ function namedProject(name: string, csvText: string, extra = ''): string {
 
 describe('the commit point of a release', () => {
   it('killed at every stage boundary and around the manifest, then run on changed content: one manifest per version', async () => {
-    const points = ['before-load', 'before-finalize', 'before-publish', 'manifest-signed', 'manifest-posted', 'before-index', 'after-index'];
+    const points = ['before-load', 'before-finalize', 'before-publish', 'files-archived', 'manifest-signed', 'manifest-posted', 'before-index', 'after-index'];
     const cwd = namedProject('chaos', peopleCsv('start', 5));
     const home = tmpDir();
     let expectedVersions = 0;
