@@ -53,6 +53,13 @@ export interface Config {
   devnetDir: string;
   /** How long a run's lock outlives its last heartbeat ($ARKIVE_LEASE_TTL_MS, default 60 s). */
   leaseTtlMs: number;
+  /**
+   * Tests only ($ARKIVE_TEST_KILL_AT): the run kills itself with SIGKILL on reaching this named
+   * point (a stage boundary such as `before-publish`, or `files-archived`, `manifest-signed`,
+   * `manifest-posted`),
+   * so a chaos test can stop it exactly between two steps of the commit point.
+   */
+  killAt: string | undefined;
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,6 +75,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     cacheDir: path.join(home, 'cache'),
     devnetDir: path.join(home, 'devnet'),
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
+    killAt: env.ARKIVE_TEST_KILL_AT || undefined,
   };
 }
 

@@ -70,6 +70,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     publishDeps: (store, session) => ({
       records: store.records, uploads: store.uploads, releases: store.releases, models: store.models, network: session,
       stagingDir: path.join(config.home, 'staging'), cache: new ContentCache(config.cacheDir),
+      ...(config.killAt && { checkpoint: killAt(config.killAt) }),
     }),
     runDeps: (store, open) => ({
       ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open,
@@ -77,6 +78,13 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     }),
   };
   return system;
+}
+
+/** Tests only: a checkpoint that kills this process, as SIGKILL would, at the named point. */
+function killAt(point: string): (reached: string) => void {
+  return (reached) => {
+    if (reached === point) process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 async function openStore(config: Config): Promise<Store> {

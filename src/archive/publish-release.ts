@@ -1,8 +1,10 @@
 // Publishes one release of a dataset or model: every data file (reused when its content is
-// already archived), then the card, then the release manifest, which is the commit point.
-// The version number and the exact card bytes are fixed in a pending release before any
-// upload, so a killed run, re-run on the same content, finishes the same release and pays
-// for nothing twice. Identical content (same digest as the latest version) is no new version.
+// already archived), then the card, then the release manifest, which is the commit point
+// (commit-release.ts). The version number and the exact card bytes are fixed in a pending
+// release before any upload, so a killed run, re-run on the same content, finishes the same
+// release and pays for nothing twice. Identical content (same digest as the latest version)
+// is no new version. Numbers follow both this home's versions and those the wallet has on
+// the chain (chain-versions.ts), so another home with the same wallet never reuses one.
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
@@ -10,9 +12,12 @@ import PQueue from 'p-queue';
 import type { ReleaseFile, ReleasesRepo, Release } from '../db/releases-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { contentDigest } from '../snapshot/card.js';
+import { RuntimeFailure } from '../errors.js';
 import { archiveFile, type Archived } from './archive-file.js';
+import { highestOnChain } from './chain-versions.js';
+import { postManifest, signManifest } from './commit-release.js';
 import type { Gateway } from './gateway.js';
-import { buildManifest, CARD_PATH, MANIFEST_CONTENT_TYPE, manifestBytes } from './manifest.js';
+import { CARD_PATH } from './manifest.js';
 import { releaseTags, type TagContext } from './release-tags.js';
 import type { Uploader } from './uploader.js';
 
@@ -53,13 +58,38 @@ export interface PublishDeps {
   now?: () => Date;
   /** Told the bytes of data files archived so far (uploaded or reused), of their total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
+  /** Told the named points of the commit (`files-archived`, `manifest-signed`, `manifest-posted`); tests stop runs there. */
+  checkpoint?: ((point: string) => void) | undefined;
 }
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
   const digest = contentDigest(input.files);
+  // A release whose manifest was signed is completed first, whatever this run brings: its
+  // number is taken for good, and other content gets the next one.
+  const signed = await deps.releases.pending(input.network, input.name);
+  if (signed?.manifest_id) {
+    const completed = await completeSigned(signed, deps);
+    if (signed.digest === digest) return completed;
+  }
   const latest = await deps.releases.latest(input.network, input.name);
   if (latest?.digest === digest) return unchanged(latest);
-  const release = await pendingRelease(input, digest, latest, deps);
+  for (let attempt = 1; ; attempt++) {
+    const release = await pendingRelease(input, digest, latest, deps);
+    const released = await archiveRelease(input, release, digest, deps);
+    if (released) return released;
+    // Another home took this number on the chain while the files were archived: the manifest
+    // was not signed, so the pending release is dropped and the content numbered after it.
+    if (attempt === MAX_NUMBERING_ATTEMPTS) throw versionTaken(input, release.version);
+  }
+}
+
+/** How often a release is renumbered when the chain keeps showing its number taken. */
+const MAX_NUMBERING_ATTEMPTS = 3;
+
+type ReleaseContext = ReleaseInput & { version: number; runId: string; digest: string; parent: string | null };
+
+/** Archives data files and card, then commits the manifest; undefined if the chain shows the number taken. */
+async function archiveRelease(input: ReleaseInput, release: Release, digest: string, deps: PublishDeps): Promise<ReleaseResult | undefined> {
   const ctx = { ...input, version: release.version, runId: release.run_id, digest, parent: release.parent };
   const data = await archiveDataFiles(ctx, deps);
   const cardBytes = Buffer.from(release.card);
@@ -68,22 +98,35 @@ export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Pr
     { path: CARD_PATH, id: card.id, sha256: sha(cardBytes), bytes: cardBytes.length },
     ...input.files.map((f, i) => ({ path: f.path, id: data[i]!.id, sha256: f.sha256, bytes: f.bytes })),
   ];
-  const manifest = manifestBytes(buildManifest(Object.fromEntries(files.map((f) => [f.path, f.id]))));
-  const committed = await archiveBytes(ctx, 'manifest.json', manifest, 'release', MANIFEST_CONTENT_TYPE, deps);
-  const all = [...data, card, committed];
-  const bytes = sum(all, (a) => a.uploadedBytes + a.reusedBytes);
-  await deps.releases.commit(input.network, input.name, release.version, { contentId: committed.id, files, bytes }, (deps.now ?? (() => new Date()))());
+  deps.checkpoint?.('files-archived');
+  const taken = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, release.version - 1);
+  if (taken) {
+    await deps.releases.drop(input.network, input.name, release.version);
+    return undefined;
+  }
+  const archived = [...data, card];
+  const bytes = sum(archived, (a) => a.uploadedBytes + a.reusedBytes);
+  const recorded = await signManifest(ctx, { network: input.network, files, bytes }, deps);
+  const manifestSize = await postManifest(recorded, deps);
   return {
-    status: 'released', version: release.version, contentId: committed.id, digest, files, bytes,
-    uploadedBytes: sum(all, (a) => a.uploadedBytes), reusedBytes: sum(all, (a) => a.reusedBytes),
+    status: 'released', version: release.version, contentId: recorded.manifest_id!, digest, files, bytes: bytes + manifestSize,
+    uploadedBytes: sum(archived, (a) => a.uploadedBytes) + manifestSize, reusedBytes: sum(archived, (a) => a.reusedBytes),
   };
 }
 
-type ReleaseContext = ReleaseInput & { version: number; runId: string; digest: string; parent: string | null };
+/** Posts and commits a release whose manifest was signed by an earlier (killed) run. */
+async function completeSigned(release: Release, deps: PublishDeps): Promise<ReleaseResult> {
+  const manifestSize = await postManifest(release, deps);
+  return {
+    status: 'released', version: release.version, contentId: release.manifest_id!, digest: release.digest,
+    files: JSON.parse(release.files) as ReleaseFile[], bytes: release.bytes,
+    uploadedBytes: manifestSize, reusedBytes: release.bytes - manifestSize,
+  };
+}
 
-/** Writes bytes the release generates itself (card, manifest) next to its data, then archives them. */
+/** Writes bytes the release generates itself (the card) next to its data, then archives them. */
 async function archiveBytes(
-  ctx: ReleaseContext, name: string, bytes: Buffer, kind: 'card' | 'release', contentType: string, deps: PublishDeps,
+  ctx: ReleaseContext, name: string, bytes: Buffer, kind: 'card', contentType: string, deps: PublishDeps,
 ): Promise<Archived> {
   const file = path.join(ctx.dir, name);
   fs.writeFileSync(file, bytes);
@@ -91,14 +134,19 @@ async function archiveBytes(
   return archiveFile({ file, sha256, size: bytes.length, kind, tags: releaseTags(ctx, kind, contentType, sha256) }, deps);
 }
 
-/** The pending release of this content, resumed or created with the next version number. */
+/**
+ * The pending release of this content, resumed or created with the next version number: after
+ * the highest this home numbered and the highest this wallet has on the chain for the name.
+ */
 async function pendingRelease(input: ReleaseInput, digest: string, latest: Release | undefined, deps: PublishDeps): Promise<Release> {
   const pending = await deps.releases.pending(input.network, input.name);
   if (pending?.digest === digest) return pending;
-  // A pending release of other content never reached its manifest (the commit point), so
-  // no version was published under its number: it is dropped and the number reused.
+  // A pending release of other content never signed its manifest (a signed one was completed
+  // above), so nothing was published under its number: it is dropped and the number reused.
   if (pending) await deps.releases.drop(input.network, input.name, pending.version);
-  const version = (latest?.version ?? 0) + 1;
+  const local = Math.max(latest?.version ?? 0, await deps.releases.highestVersion(input.network, input.name));
+  const chain = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, local);
+  const version = Math.max(local, chain?.version ?? 0) + 1;
   const parent = latest?.content_id ?? null;
   const card = input.card({ version, parent, digest });
   const now = (deps.now ?? (() => new Date()))().toISOString();
@@ -108,6 +156,14 @@ async function pendingRelease(input: ReleaseInput, digest: string, latest: Relea
     created_at: now,
   });
   return (await deps.releases.pending(input.network, input.name))!;
+}
+
+function versionTaken(input: ReleaseInput, version: number): RuntimeFailure {
+  return new RuntimeFailure({
+    code: 'VERSION_CONFLICT',
+    message: `${input.kind} ${input.name}: the gateway shows v${version} released by this wallet from elsewhere each time it was numbered (${MAX_NUMBERING_ATTEMPTS} attempts); no manifest was signed`,
+    hint: 'Another home publishes this name with the same wallet right now: run one publisher per name, then re-run.',
+  });
 }
 
 async function archiveDataFiles(ctx: ReleaseContext, deps: PublishDeps): Promise<Archived[]> {

@@ -174,10 +174,31 @@ const indexing: Migration = {
   },
 };
 
+// The commit point: a release's manifest is signed and recorded (ID and bytes) before it is
+// posted, so its number is never given to other content; and the attestations a wallet made,
+// so a re-run never attests twice while the gateway has not indexed the first ones yet.
+const commitPoint: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('releases').addColumn('manifest_id', 'text').execute();
+    await db.schema.alterTable('releases').addColumn('manifest', 'blob').execute();
+    await db.schema
+      .createTable('attestations')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('item_id', 'text', (c) => c.notNull())
+      .addColumn('attestation_id', 'text', (c) => c.notNull())
+      .addColumn('raw', 'blob')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('attestations_pk', ['owner', 'item_id'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
   '0003_models': models,
   '0004_operation': operation,
   '0005_indexing': indexing,
+  '0006_commit_point': commitPoint,
 };

@@ -1,7 +1,9 @@
 // Releases: a version of a dataset or model. Pending from the moment its version number is
-// assigned (with the exact card bytes, so a resumed run archives the same card), committed
-// once its release manifest is archived: only committed releases are versions.
+// assigned (with the exact card bytes, so a resumed run archives the same card), then its
+// manifest signed and recorded (from here on the number is this content's for good), and
+// committed once the manifest is posted: only committed releases are versions.
 import type { Selectable } from 'kysely';
+import { RuntimeFailure } from '../errors.js';
 import type { Database } from './database.js';
 import type { ReleasesTable } from './schema.js';
 
@@ -66,15 +68,45 @@ export class ReleasesRepo {
       .where('network', '=', network).where('name', '=', name).where('version', '=', version).execute();
   }
 
-  async insertPending(release: Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in'>): Promise<void> {
+  /** The highest version number of a name in any state (pending included). */
+  async highestVersion(network: string, name: string): Promise<number> {
+    const row = await this.database.db.selectFrom('releases').select((e) => e.fn.max('version').as('v'))
+      .where('network', '=', network).where('name', '=', name).executeTakeFirst();
+    return Number(row?.v ?? 0);
+  }
+
+  async insertPending(release: Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in' | 'manifest_id' | 'manifest'>): Promise<void> {
     await this.database.db.insertInto('releases')
       .values({ ...release, state: 'pending', content_id: null, committed_at: null }).execute();
   }
 
+  /** Drops a pending release whose manifest was never signed (a signed one is only ever completed). */
   async drop(network: string, name: string, version: number): Promise<void> {
     await this.database.db.deleteFrom('releases')
       .where('network', '=', network).where('name', '=', name).where('version', '=', version).where('state', '=', 'pending')
+      .where('manifest_id', 'is', null)
       .execute();
+  }
+
+  /**
+   * Records the signed manifest (its ID and complete item) and the files it lists, before it is
+   * posted. Only once: a release whose manifest is recorded keeps it.
+   */
+  async recordManifest(
+    network: string, name: string, version: number,
+    signed: { manifestId: string; manifest: Uint8Array; files: ReleaseFile[]; bytes: number },
+  ): Promise<void> {
+    const result = await this.database.db.updateTable('releases')
+      .set({ manifest_id: signed.manifestId, manifest: signed.manifest, files: JSON.stringify(signed.files), bytes: signed.bytes })
+      .where('network', '=', network).where('name', '=', name).where('version', '=', version)
+      .where('state', '=', 'pending').where('manifest_id', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      throw new RuntimeFailure({
+        code: 'RELEASE_STATE', message: `${name} v${version} on ${network} is not a pending release without a signed manifest`,
+        hint: 'Another process changed this release at the same time; re-run the pipeline.',
+      });
+    }
   }
 
   /** `bytes`: everything the release consists of, its manifest included. */

@@ -96,6 +96,13 @@ export interface ReleasesTable {
   committed_at: string | null;
   /** Process ID of the AO registry this version is registered in (null: not yet). */
   indexed_in: Generated<string | null>;
+  /**
+   * The release manifest's item ID, recorded with the complete signed item (`manifest`) before
+   * it is posted: from then on this number belongs to this content, and a resumed run posts
+   * this very item. Null while the manifest is not signed yet.
+   */
+  manifest_id: Generated<string | null>;
+  manifest: Generated<Uint8Array | null>;
 }
 
 export interface ModelsTable {
@@ -148,6 +155,20 @@ export interface ScheduleTicksTable {
   finished_at: string | null;
 }
 
+export type AttestationState = 'signed' | 'posted';
+
+/** The WeaveDrive attestations a wallet made: one per attested item, signed before it is posted. */
+export interface AttestationsTable {
+  owner: string;
+  /** The attested item's ID. */
+  item_id: string;
+  attestation_id: string;
+  /** The complete signed attestation, so a resumed run posts the same one (null: found on the gateway, made elsewhere). */
+  raw: Uint8Array | null;
+  state: AttestationState;
+  created_at: string;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
@@ -158,4 +179,5 @@ export interface Schema {
   model_tensors: ModelTensorsTable;
   leases: LeasesTable;
   schedule_ticks: ScheduleTicksTable;
+  attestations: AttestationsTable;
 }

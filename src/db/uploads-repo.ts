@@ -3,9 +3,10 @@
 // bundler's resumable upload ID for large files, the receipt and the state it reached.
 import type { Selectable } from 'kysely';
 import type { Database } from './database.js';
-import type { UploadsTable, UploadState } from './schema.js';
+import type { AttestationsTable, AttestationState, UploadsTable, UploadState } from './schema.js';
 
 export type Upload = Selectable<UploadsTable>;
+export type Attestation = Selectable<AttestationsTable>;
 
 export class UploadsRepo {
   constructor(private readonly database: Database) {}
@@ -46,5 +47,30 @@ export class UploadsRepo {
     return this.database.db.selectFrom('uploads').selectAll()
       .where('owner', '=', owner).where('state', 'in', ['posted', 'confirmed'])
       .orderBy('created_at').execute();
+  }
+
+  /** The attestations this wallet recorded for these items (signed, or posted). */
+  async attestations(owner: string, itemIds: string[]): Promise<Attestation[]> {
+    if (!itemIds.length) return [];
+    return this.database.db.selectFrom('attestations').selectAll()
+      .where('owner', '=', owner).where('item_id', 'in', itemIds).execute();
+  }
+
+  /** Records an attestation (signed before posting, or found made already); an existing record is kept. */
+  async recordAttestation(
+    entry: { owner: string; itemId: string; attestationId: string; raw: Uint8Array | null; state: AttestationState }, now: Date,
+  ): Promise<void> {
+    await this.database.db.insertInto('attestations')
+      .values({
+        owner: entry.owner, item_id: entry.itemId, attestation_id: entry.attestationId, raw: entry.raw, state: entry.state,
+        created_at: now.toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['owner', 'item_id']).doNothing())
+      .execute();
+  }
+
+  async attestationPosted(owner: string, itemId: string): Promise<void> {
+    await this.database.db.updateTable('attestations').set({ state: 'posted' })
+      .where('owner', '=', owner).where('item_id', '=', itemId).execute();
   }
 }

@@ -91,6 +91,11 @@ export interface PipelineSpec<S extends z.ZodType> {
   model?: ModelSpec;
   /** Optional: AO consumers; every file of each release is attested for WeaveDrive. */
   ao?: AoSpec;
+  /**
+   * Release the dataset even when it has no rows. Default false: a run that would release an
+   * empty dataset (an empty or header-only file, a clean() that rejects everything) fails.
+   */
+  allowEmpty?: boolean;
 }
 
 export interface Pipeline<S extends z.ZodType = z.ZodType> {
@@ -105,6 +110,7 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly snapshot: SnapshotOptions;
   readonly model?: ModelSpec;
   readonly ao?: AoSpec;
+  readonly allowEmpty: boolean;
 }
 
 const PIPELINE = Symbol.for('arkive.pipeline');
@@ -123,6 +129,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     snapshot: spec.snapshot ?? {},
     ...(spec.model && { model: spec.model }),
     ...(spec.ao && { ao: { consumers: [...spec.ao.consumers] } }),
+    allowEmpty: spec.allowEmpty ?? false,
   };
   return Object.freeze(Object.assign(pipeline, { [PIPELINE]: true }));
 }
@@ -152,6 +159,7 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
   if (spec.ao !== undefined && !(Array.isArray(spec.ao?.consumers) && spec.ao.consumers.every((c) => /^[\w-]{43}$/.test(c)))) {
     problems.push('ao.consumers must be a list of AO process IDs (43 characters of base64url)');
   }
+  if (spec.allowEmpty !== undefined && typeof spec.allowEmpty !== 'boolean') problems.push('allowEmpty must be true or false');
   if (problems.length) {
     throw new InputError({
       code: 'PIPELINE_INVALID',

@@ -9,7 +9,7 @@ import type { RunStatus } from '../db/schema.js';
 import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
 import { cleanItem } from './clean-stage.js';
 import type { Pipeline } from './define.js';
-import { publishDataset, type Artifact } from './publish-stage.js';
+import { publishDataset, refuseEmpty, type Artifact } from './publish-stage.js';
 import { trainModel, type TrainStageDeps } from './train-stage.js';
 import { newRunId } from './run-id.js';
 import { allIndexed, indexReleases } from '../ao/indexer.js';
@@ -102,6 +102,7 @@ async function runStages(
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd };
   const begin = (stage: RunStage) => {
+    deps.publish?.checkpoint?.(`before-${stage}`);
     deps.beforeStage?.(stage);
     deps.observer?.stage?.(stage, { runId, pipeline: pipeline.name, counts });
   };
@@ -116,6 +117,7 @@ async function runStages(
   begin('finalize');
   await finalize(pipeline, runId, counts, deps.records);
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
+  await refuseEmpty(pipeline, counts, deps.records);
   begin('publish');
   const publish = { ...deps.publish, progress: deps.observer?.upload };
   const dataset = await publishDataset(pipeline, runId, publish);
@@ -128,6 +130,7 @@ async function runStages(
     await attestReleases(artifacts, publish);
   }
   Object.assign(indexing, await indexStage(artifacts, publish, () => begin('index')));
+  publish.checkpoint?.('after-index');
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
 
@@ -139,7 +142,7 @@ async function attestReleases(artifacts: Artifact[], publish: TrainStageDeps): P
     const files = JSON.parse(release?.files ?? '[]') as Array<{ id: string }>;
     ids.push(a.contentId, ...files.map((f) => f.id));
   }
-  await attestItems(ids, { uploader: publish.network.uploader, gateway: publish.network.gateway });
+  await attestItems(ids, { uploader: publish.network.uploader, gateway: publish.network.gateway, uploads: publish.uploads });
 }
 
 type Indexing = { indexed: boolean | null; indexError?: ArkiveError };

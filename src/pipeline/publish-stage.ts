@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { NetworkSession } from '../archive/network.js';
 import { publishRelease, type ReleaseResult } from '../archive/publish-release.js';
 import type { RecordsRepo } from '../db/records-repo.js';
+import type { RunCounts } from '../db/runs-repo.js';
+import { RuntimeFailure } from '../errors.js';
 import type { ReleasesRepo } from '../db/releases-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
@@ -28,6 +30,8 @@ export interface PublishStageDeps {
   cache?: ContentCache | undefined;
   /** Told the bytes of data files archived so far, of the release's total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
+  /** Told each named point a run passes (stage boundaries, manifest signed/posted); tests stop runs there. */
+  checkpoint?: ((point: string) => void) | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -58,11 +62,24 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
       ...common, ...release, schema, format, chunks: snapshot.chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress });
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
   for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };
+}
+
+/**
+ * A release is permanent: an empty one (a 0-byte or header-only file, a clean() that rejects
+ * every row) is almost always a broken source, so it fails the run unless the pipeline opts in.
+ */
+export async function refuseEmpty(pipeline: Pipeline, counts: RunCounts, records: RecordsRepo): Promise<void> {
+  if (pipeline.allowEmpty || (await records.count(pipeline.dataset)) > 0) return;
+  throw new RuntimeFailure({
+    code: 'DATASET_EMPTY',
+    message: `pipeline ${pipeline.name} would release the dataset ${pipeline.dataset} with no rows (${counts.extracted} extracted, ${counts.quarantined} quarantined); nothing was published`,
+    hint: `Check the sources and this run's quarantine (arkive quarantine); if an empty release is intended, add allowEmpty: true to definePipeline({...}) in pipelines/${pipeline.name}.ts.`,
+  });
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };

@@ -64,7 +64,7 @@ async function publishModel(
       ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
       chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress });
+  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
   await deps.models.save(deps.network.config.key, {
     name: model.name, version: released.version, runId, trainedOn: dataset.contentId,
     hyperparameters: result.hyperparameters, metrics: result.metrics, createdAt: new Date().toISOString(),

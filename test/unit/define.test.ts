@@ -14,6 +14,8 @@ describe('definePipeline', () => {
     const p = definePipeline({ ...base, schedule: '0 3 * * *' });
     expect(isPipeline(p)).toBe(true);
     expect(p.dataset).toBe('ok');
+    expect(p.allowEmpty).toBe(false);
+    expect(definePipeline({ ...base, allowEmpty: true }).allowEmpty).toBe(true);
     expect(p.schedule).toEqual({ cron: '0 3 * * *', catchUp: 'skip' });
     expect(Object.isFrozen(p)).toBe(true);
   });
@@ -21,6 +23,7 @@ describe('definePipeline', () => {
   it('lists every problem of an invalid definition', () => {
     expect(() => definePipeline({ ...base, name: 'Bad Name', sources: [csv('a.csv'), csv('b/a.csv')], key: 3 as never }))
       .toThrow(/name "Bad Name" must match .*two sources are named "a.csv".*key must be a function/);
+    expect(() => definePipeline({ ...base, allowEmpty: 'yes' as never })).toThrow(/allowEmpty must be true or false/);
   });
 });
 
