@@ -53,6 +53,8 @@ export interface Config {
   devnetDir: string;
   /** How long a run's lock outlives its last heartbeat ($ARKIVE_LEASE_TTL_MS, default 60 s). */
   leaseTtlMs: number;
+  /** How long a download may receive nothing before the next gateway is tried ($ARKIVE_FETCH_IDLE_TIMEOUT_MS, default 30 s). */
+  fetchIdleTimeoutMs: number;
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,7 +70,20 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     cacheDir: path.join(home, 'cache'),
     devnetDir: path.join(home, 'devnet'),
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
+    fetchIdleTimeoutMs: fetchIdleTimeout(env.ARKIVE_FETCH_IDLE_TIMEOUT_MS),
   };
+}
+
+function fetchIdleTimeout(value: string | undefined): number {
+  if (value === undefined || value === '') return 30_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100) {
+    throw new UsageError({
+      code: 'CONFIG_INVALID', message: `ARKIVE_FETCH_IDLE_TIMEOUT_MS must be a whole number of milliseconds ≥ 100, not ${JSON.stringify(value)}`,
+      hint: 'Unset it (default 30000) or raise it for a slow gateway, e.g. 120000.',
+    });
+  }
+  return ms;
 }
 
 function leaseTtl(value: string | undefined): number {

@@ -2,12 +2,17 @@
 // sibling directory, and only a complete, verified set of files is renamed into place. A
 // failed get leaves nothing behind. Paths were checked when the manifest was read; the
 // resolved location is checked again here before anything is written.
+//
+// The temporary directory is `OUT.partial-<pid>-<hex>`: it is registered in `deps.temps` so
+// that a signal handler removes it, and the partial directories of processes that no longer
+// run (SIGKILL) are removed by the next materialise into the same place.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import { IntegrityError, UsageError } from '../errors.js';
 import { fetchFile, fetchFileTo, isLarge, type FetchDeps } from './fetch-file.js';
+import { removeOrphans } from './orphans.js';
 import type { VerifiedRelease } from './release-reader.js';
 
 export interface Materialised {
@@ -17,15 +22,36 @@ export interface Materialised {
   fromCache: number;
 }
 
-export async function materialise(release: VerifiedRelease, target: string, deps: FetchDeps & { concurrency?: number }): Promise<Materialised> {
+/** Refuses a target that is a file or a non-empty directory: callers check before any network work. */
+export function checkTarget(target: string): void {
   const dir = path.resolve(target);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length) {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) {
+    throw new UsageError({
+      code: 'TARGET_NOT_DIRECTORY', message: `${dir} exists and is not a directory`,
+      hint: 'Give -o a directory that does not exist yet (or an empty one).',
+    });
+  }
+  if (fs.readdirSync(dir).length) {
     throw new UsageError({
       code: 'TARGET_EXISTS', message: `${dir} already exists and is not empty`,
       hint: 'Choose another directory with -o, or remove this one first.',
     });
   }
-  const partial = `${dir}.partial-${randomBytes(4).toString('hex')}`;
+}
+
+export async function materialise(release: VerifiedRelease, target: string, deps: FetchDeps & { concurrency?: number }): Promise<Materialised> {
+  const dir = path.resolve(target);
+  checkTarget(dir);
+  const prefix = `${path.basename(dir)}.partial-`;
+  removeOrphans(path.dirname(dir), (name) => (name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined));
+  const name = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const partial = deps.temps?.add(name) ?? name;
   const result: Materialised = { dir, files: 0, bytes: 0, fromCache: 0 };
   try {
     // Two fetches at a time: measured best against the local devnet (ArLocal serves from one
@@ -57,6 +83,7 @@ export async function materialise(release: VerifiedRelease, target: string, deps
     return result;
   } finally {
     fs.rmSync(partial, { recursive: true, force: true });
+    deps.temps?.delete(partial);
   }
 }
 
