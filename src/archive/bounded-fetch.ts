@@ -22,6 +22,8 @@ export interface BodyLimits {
   /** Bytes beyond this are never read. */
   maxBytes: number;
   idleTimeoutMs: number;
+  /** Optional bound on the whole request, for small answers that must not trickle in forever. */
+  deadlineMs?: number;
   init?: RequestInit;
 }
 
@@ -32,12 +34,15 @@ export async function* boundedBody(url: string, limits: BodyLimits): AsyncGenera
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let idle = false;
+  let late = false;
+  const deadline = limits.deadlineMs === undefined ? undefined : setTimeout(() => { late = true; controller.abort(); }, limits.deadlineMs);
   const waiting = async <T>(step: Promise<T>): Promise<T> => {
     timer = setTimeout(() => { idle = true; controller.abort(); }, limits.idleTimeoutMs);
     try {
       return await step;
     } catch (error) {
-      throw idle ? new IdleTimeout(url, limits.idleTimeoutMs) : error;
+      if (idle) throw new IdleTimeout(url, limits.idleTimeoutMs);
+      throw late ? new Error(`did not answer within ${limits.deadlineMs} ms`) : error;
     } finally {
       clearTimeout(timer);
     }
@@ -58,6 +63,7 @@ export async function* boundedBody(url: string, limits: BodyLimits): AsyncGenera
     }
   } finally {
     // Also when the caller stops early or a limit is hit: the connection is dropped, not drained.
+    clearTimeout(deadline);
     controller.abort();
   }
 }

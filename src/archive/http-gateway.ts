@@ -22,6 +22,7 @@ export interface HttpGatewayDeps {
 
 /** A GraphQL page (≤ 100 items with ≤ 4 KiB of tags each) is far below this. */
 const MAX_GRAPHQL_BYTES = 16 * 2 ** 20;
+const GRAPHQL_DEADLINE_MS = 30_000;
 /** Bound of an item read without a known size (data(), rawData() without maxBytes). */
 export const MAX_UNSIZED_ITEM_BYTES = 64 * 2 ** 20;
 
@@ -57,7 +58,8 @@ export class HttpGateway implements Gateway {
     const variables = { owners: filter.owners, ids: filter.ids, tags: filter.tags, first, after };
     return this.tryEach('graphql', async (url) => {
       const body = await readBounded(`${url}/graphql`, {
-        maxBytes: MAX_GRAPHQL_BYTES, idleTimeoutMs: this.timeoutMs,
+        // A page is small: it must also arrive whole in time, not trickle in below the idle timeout.
+        maxBytes: MAX_GRAPHQL_BYTES, idleTimeoutMs: this.timeoutMs, deadlineMs: Math.max(this.timeoutMs, GRAPHQL_DEADLINE_MS),
         init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) },
       });
       const json = JSON.parse(body.toString('utf8')) as { data?: { transactions: Page }; errors?: { message: string }[] };

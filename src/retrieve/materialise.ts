@@ -13,7 +13,7 @@ import PQueue from 'p-queue';
 import { IntegrityError, UsageError } from '../errors.js';
 import { fetchFile, fetchFileTo, isLarge, type FetchDeps } from './fetch-file.js';
 import { removeOrphans } from './orphans.js';
-import type { VerifiedRelease } from './release-reader.js';
+import type { ReleaseFileRef, VerifiedRelease } from './release-reader.js';
 
 export interface Materialised {
   dir: string;
@@ -48,10 +48,7 @@ export function checkTarget(target: string): void {
 export async function materialise(release: VerifiedRelease, target: string, deps: FetchDeps & { concurrency?: number }): Promise<Materialised> {
   const dir = path.resolve(target);
   checkTarget(dir);
-  const prefix = `${path.basename(dir)}.partial-`;
-  removeOrphans(path.dirname(dir), (name) => (name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined));
-  const name = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const partial = deps.temps?.add(name) ?? name;
+  const partial = partialDir(dir, deps);
   const result: Materialised = { dir, files: 0, bytes: 0, fromCache: 0 };
   try {
     // Two fetches at a time: measured best against the local devnet (ArLocal serves from one
@@ -60,20 +57,9 @@ export async function materialise(release: VerifiedRelease, target: string, deps
     // allSettled, not all: after one failure the other fetches must finish (and stop writing
     // into the partial directory) before it is removed.
     const settled = await Promise.allSettled(release.files.map((file) => queue.add(async () => {
-      if (isLarge(file, deps)) {
-        // Streamed to disk and verified there: a 1 GiB checkpoint is never held in memory.
-        const target = resolveInside(partial, file.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        const { cached } = await fetchFileTo(file, target, deps);
-        result.files++;
-        result.bytes += file.bytes;
-        if (cached) result.fromCache++;
-        return;
-      }
-      const { bytes, cached } = await fetchFile(file, deps);
-      writeInside(partial, file.path, bytes);
+      const { cached } = await fetchInto(partial, file, deps);
       result.files++;
-      result.bytes += bytes.length;
+      result.bytes += file.bytes;
       if (cached) result.fromCache++;
     })));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -87,10 +73,23 @@ export async function materialise(release: VerifiedRelease, target: string, deps
   }
 }
 
-function writeInside(root: string, relative: string, bytes: Uint8Array): void {
-  const file = resolveInside(root, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, bytes);
+/** A fresh partial directory beside `dir` (registered in deps.temps), once those of dead processes are gone. */
+function partialDir(dir: string, deps: FetchDeps): string {
+  const prefix = `${path.basename(dir)}.partial-`;
+  removeOrphans(path.dirname(dir), (name) => (name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined));
+  const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  deps.temps?.add(partial);
+  return partial;
+}
+
+async function fetchInto(root: string, file: ReleaseFileRef, deps: FetchDeps): Promise<{ cached: boolean }> {
+  const target = resolveInside(root, file.path);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // Streamed to disk and verified there: a 1 GiB checkpoint is never held in memory.
+  if (isLarge(file, deps)) return fetchFileTo(file, target, deps);
+  const { bytes, cached } = await fetchFile(file, deps);
+  fs.writeFileSync(target, bytes);
+  return { cached };
 }
 
 function resolveInside(root: string, relative: string): string {

@@ -41,7 +41,31 @@ export async function resolveRef(ref: Ref, deps: ResolveDeps): Promise<Resolved[
   if (local) {
     return [{ contentId: local.content_id!, name: local.name, kind: local.kind, version: local.version, ...(ref.kind === 'digest' && { digest: ref.digest }) }];
   }
+  return resolveOnGateways(ref, deps);
+}
+
+async function resolveOnGateways(ref: NamedRef, deps: ResolveDeps): Promise<Resolved[]> {
   const urls = await deps.gateways();
+  const { plausible, lies } = await askEvery(ref, urls, deps);
+  const wanted = ref.kind === 'name' && ref.version !== 'latest' ? ref.version : Math.max(0, ...plausible.map(versionOf));
+  const best = unique(plausible.filter((item) => versionOf(item) === wanted));
+  if (best.length) return best.map((item) => candidateOf(item, ref));
+  if (lies.length) {
+    throw new IntegrityError({
+      code: 'REF_MISMATCH',
+      message: `no gateway reported ${formatRef(ref)} truthfully: ${lies.join('; ')}`,
+      hint: 'A gateway answered with another release than asked for; give an honest one with --gateway (repeatable).',
+    });
+  }
+  throw new UsageError({
+    code: 'REF_NOT_FOUND',
+    message: `no release ${formatRef(ref)} by a trusted publisher (${deps.trust.join(', ') || 'none'}) on ${urls.join(', ')}`,
+    hint: 'Check the name and version (arkive versions <name>), the gateway, and --trust (the publisher\'s wallet address).',
+  });
+}
+
+/** Every gateway's answer, split into items that answer the query and the lies among them. */
+async function askEvery(ref: NamedRef, urls: string[], deps: ResolveDeps): Promise<{ plausible: GatewayItem[]; lies: string[] }> {
   const answers = await Promise.allSettled(urls.map((url) => releasesOnGateway(ref, new HttpGateway({ urls: [url], timeoutMs: deps.idleTimeoutMs }), deps.trust)));
   if (urls.length && answers.every((a) => a.status === 'rejected')) {
     throw new RuntimeFailure({
@@ -59,21 +83,7 @@ export async function resolveRef(ref: Ref, deps: ResolveDeps): Promise<Resolved[
       return !problem;
     });
   });
-  const wanted = ref.kind === 'name' && ref.version !== 'latest' ? ref.version : Math.max(0, ...plausible.map(versionOf));
-  const best = unique(plausible.filter((item) => versionOf(item) === wanted));
-  if (best.length) return best.map((item) => candidateOf(item, ref));
-  if (lies.length) {
-    throw new IntegrityError({
-      code: 'REF_MISMATCH',
-      message: `no gateway reported ${formatRef(ref)} truthfully: ${lies.join('; ')}`,
-      hint: 'A gateway answered with another release than asked for; give an honest one with --gateway (repeatable).',
-    });
-  }
-  throw new UsageError({
-    code: 'REF_NOT_FOUND',
-    message: `no release ${formatRef(ref)} by a trusted publisher (${deps.trust.join(', ') || 'none'}) on ${urls.join(', ')}`,
-    hint: 'Check the name and version (arkive versions <name>), the gateway, and --trust (the publisher\'s wallet address).',
-  });
+  return { plausible, lies };
 }
 
 async function resolveLocally(ref: NamedRef, deps: ResolveDeps): Promise<Release | undefined> {
