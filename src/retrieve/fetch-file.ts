@@ -132,7 +132,7 @@ function failure(file: ReleaseFileRef, { mismatches, errors }: Attempts): Error 
   if (mismatches.length) {
     return new IntegrityError({
       code: 'FILE_MISMATCH',
-      message: `${file.path} (item ${file.id}) failed verification: expected sha256 ${file.sha256} (${file.bytes} bytes); ${mismatches.join('; ')}${errors.length ? `; ${errors.join('; ')}` : ''}`,
+      message: `${file.path} (item ${file.id}) failed verification: expected sha256 ${file.sha256}; ${mismatches.join('; ')}${errors.length ? `; ${errors.join('; ')}` : ''}`,
       hint: 'The gateway served altered bytes. Nothing was written; retry with another gateway (--gateway, repeatable).',
     });
   }
