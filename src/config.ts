@@ -60,6 +60,8 @@ export interface Config {
    * so a chaos test can stop it exactly between two steps of the commit point.
    */
   killAt: string | undefined;
+  /** How long a download may receive nothing before the next gateway is tried ($ARKIVE_FETCH_IDLE_TIMEOUT_MS, default 30 s). */
+  fetchIdleTimeoutMs: number;
 }
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
@@ -76,7 +78,20 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     devnetDir: path.join(home, 'devnet'),
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
     killAt: env.ARKIVE_TEST_KILL_AT || undefined,
+    fetchIdleTimeoutMs: fetchIdleTimeout(env.ARKIVE_FETCH_IDLE_TIMEOUT_MS),
   };
+}
+
+function fetchIdleTimeout(value: string | undefined): number {
+  if (value === undefined || value === '') return 30_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100) {
+    throw new UsageError({
+      code: 'CONFIG_INVALID', message: `ARKIVE_FETCH_IDLE_TIMEOUT_MS must be a whole number of milliseconds ≥ 100, not ${JSON.stringify(value)}`,
+      hint: 'Unset it (default 30000) or raise it for a slow gateway, e.g. 120000.',
+    });
+  }
+  return ms;
 }
 
 function leaseTtl(value: string | undefined): number {

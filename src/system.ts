@@ -206,6 +206,8 @@ export interface ReaderSession {
   gateways(): Promise<string[]>;
   trust: string[];
   networkKey: string;
+  /** Idle timeout of every download ($ARKIVE_FETCH_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs: number;
   close(): Promise<void>;
 }
 
@@ -213,7 +215,10 @@ export interface ReaderSession {
 export async function openReader(config: Config, net: NetworkConfig): Promise<ReaderSession> {
   if (net.name !== 'local') {
     const own = net.walletFile ? [addressOf(readWallet(net.walletFile))] : [];
-    return { gateways: async () => net.gateways, trust: net.trust.length ? net.trust : own, networkKey: net.key, close: async () => {} };
+    return {
+      gateways: async () => net.gateways, trust: net.trust.length ? net.trust : own, networkKey: net.key,
+      idleTimeoutMs: config.fetchIdleTimeoutMs, close: async () => {},
+    };
   }
   const walletFile = path.join(config.devnetDir, 'wallet.json');
   const own = fs.existsSync(walletFile) ? [addressOf(readWallet(walletFile))] : [];
@@ -225,6 +230,7 @@ export async function openReader(config: Config, net: NetworkConfig): Promise<Re
     },
     trust: net.trust.length ? net.trust : own,
     networkKey: net.key,
+    idleTimeoutMs: config.fetchIdleTimeoutMs,
     close: async () => { if (devnet) await (await devnet).stop(); },
   };
 }

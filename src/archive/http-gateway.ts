@@ -1,7 +1,10 @@
 // Gateway over HTTP: ArLocal, an ar.io node or arweave.net all serve GraphQL at /graphql and
 // item data at /<id>. Each request tries the gateways in order and moves on after an error or
-// a timeout, so one gateway being down does not stop a run.
+// a timeout, so one gateway being down does not stop a run. Every body is bounded in size
+// and read with an idle timeout (bounded-fetch.ts): a hostile gateway cannot exhaust memory
+// or hang a command.
 import { RuntimeFailure } from '../errors.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, readBounded } from './bounded-fetch.js';
 import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
 
 const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size } block { height }';
@@ -13,8 +16,15 @@ interface Page {
 
 export interface HttpGatewayDeps {
   urls: string[];
+  /** Idle timeout of each request: how long a gateway may send nothing (default 30 s). */
   timeoutMs?: number;
 }
+
+/** A GraphQL page (≤ 100 items with ≤ 4 KiB of tags each) is far below this. */
+const MAX_GRAPHQL_BYTES = 16 * 2 ** 20;
+const GRAPHQL_DEADLINE_MS = 30_000;
+/** Bound of an item read without a known size (data(), rawData() without maxBytes). */
+export const MAX_UNSIZED_ITEM_BYTES = 64 * 2 ** 20;
 
 export class HttpGateway implements Gateway {
   readonly urls: readonly string[];
@@ -22,7 +32,7 @@ export class HttpGateway implements Gateway {
 
   constructor(deps: HttpGatewayDeps) {
     this.urls = deps.urls.map((u) => u.replace(/\/+$/, ''));
-    this.timeoutMs = deps.timeoutMs ?? 30_000;
+    this.timeoutMs = deps.timeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   /** All matching items up to `filter.first` (default 100), following GraphQL pages of 100. */
@@ -47,35 +57,28 @@ export class HttpGateway implements Gateway {
     }`;
     const variables = { owners: filter.owners, ids: filter.ids, tags: filter.tags, first, after };
     return this.tryEach('graphql', async (url) => {
-      const res = await fetch(`${url}/graphql`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(this.timeoutMs),
+      const body = await readBounded(`${url}/graphql`, {
+        // A page is small: it must also arrive whole in time, not trickle in below the idle timeout.
+        maxBytes: MAX_GRAPHQL_BYTES, idleTimeoutMs: this.timeoutMs, deadlineMs: Math.max(this.timeoutMs, GRAPHQL_DEADLINE_MS),
+        init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) },
       });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const json = (await res.json()) as { data?: { transactions: Page }; errors?: { message: string }[] };
+      const json = JSON.parse(body.toString('utf8')) as { data?: { transactions: Page }; errors?: { message: string }[] };
       if (json.errors?.length || !json.data) throw new Error(json.errors?.map((e) => e.message).join('; ') ?? 'no data');
       return json.data.transactions;
     });
   }
 
   async data(id: string): Promise<Buffer> {
-    return this.tryEach(`/${id}`, async (url) => {
-      const res = await fetch(`${url}/${id}`, { signal: AbortSignal.timeout(this.timeoutMs) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return Buffer.from(await res.arrayBuffer());
-    });
+    return this.tryEach(`/${id}`, (url) => readBounded(`${url}/${id}`, { maxBytes: MAX_UNSIZED_ITEM_BYTES, idleTimeoutMs: this.timeoutMs }));
   }
 
   /**
    * An item's exact bytes (`/raw/<id>`): unlike `/<id>`, a path manifest is not resolved to
-   * its index, so a release manifest's own signed bytes can be fetched and verified.
+   * its index, so a release manifest's own signed bytes can be fetched and verified. A body
+   * larger than `maxBytes` (the size the caller knows the item has) is cut off and fails.
    */
-  async rawData(id: string): Promise<Buffer> {
-    return this.tryEach(`/raw/${id}`, async (url) => {
-      const res = await fetch(`${url}/raw/${id}`, { signal: AbortSignal.timeout(this.timeoutMs) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return Buffer.from(await res.arrayBuffer());
-    });
+  async rawData(id: string, maxBytes = MAX_UNSIZED_ITEM_BYTES): Promise<Buffer> {
+    return this.tryEach(`/raw/${id}`, (url) => readBounded(`${url}/raw/${id}`, { maxBytes, idleTimeoutMs: this.timeoutMs }));
   }
 
   private async tryEach<T>(what: string, fn: (url: string) => Promise<T>): Promise<T> {

@@ -16,7 +16,7 @@ export async function diffCommand(options: CommandOptions & { from: string; to: 
     const ctx = { reader, cache, releases: store.releases };
     const [a, b] = [await retrieveRelease(options.from, ctx), await retrieveRelease(options.to, ctx)];
     const diff = await diffReleases(a, b, {
-      fetch: async (file) => (await fetchFile(file, { gateways: () => reader.gateways(), cache })).bytes,
+      fetch: async (file) => (await fetchFile(file, { gateways: () => reader.gateways(), cache, idleTimeoutMs: reader.idleTimeoutMs })).bytes,
       keyOf: await keyFunction(system, a.card.pipeline),
     });
     if (options.json) printJson(options.io, diff);

@@ -1,9 +1,13 @@
 // `arkive get <ref> [-o DIR]`: fetch a version, verify every byte, materialise it atomically;
 // `arkive show <ref>`: the verified release manifest and card. Both work in a fresh home.
+// A relative `-o` (and the default ./<name>-v<version>) is relative to the directory the
+// command was typed in, not to the project (-C). SIGINT/SIGTERM remove what the get was
+// writing (the partial directory beside OUT, temporary cache files) before exiting.
 import path from 'node:path';
 import type { ReleasesRepo } from '../db/releases-repo.js';
 import { ContentCache } from '../retrieve/content-cache.js';
-import { materialise } from '../retrieve/materialise.js';
+import { checkTarget, materialise } from '../retrieve/materialise.js';
+import { TempPaths } from '../retrieve/orphans.js';
 import type { VerifiedRelease } from '../retrieve/release-reader.js';
 import { retrieveRelease } from '../retrieve/retrieve.js';
 import { createSystem } from '../system.js';
@@ -16,7 +20,14 @@ export interface GetCommandOptions extends CommandOptions {
   noCache?: boolean | undefined;
 }
 
-type ReleaseUse<T> = (release: VerifiedRelease, ctx: { cache?: ContentCache; gateways: () => Promise<string[]>; releases: ReleasesRepo }) => Promise<T>;
+interface ReleaseContext {
+  cache?: ContentCache;
+  gateways: () => Promise<string[]>;
+  idleTimeoutMs: number;
+  releases: ReleasesRepo;
+}
+
+type ReleaseUse<T> = (release: VerifiedRelease, ctx: ReleaseContext) => Promise<T>;
 
 async function withRelease<T>(options: GetCommandOptions, use: ReleaseUse<T>): Promise<T> {
   const system = createSystem(options, options.env);
@@ -25,7 +36,7 @@ async function withRelease<T>(options: GetCommandOptions, use: ReleaseUse<T>): P
   try {
     const cache = options.noCache ? undefined : new ContentCache(system.config.cacheDir);
     const release = await retrieveRelease(options.ref, { reader, cache, releases: store.releases });
-    return await use(release, { cache, gateways: () => reader.gateways(), releases: store.releases });
+    return await use(release, { cache, gateways: () => reader.gateways(), idleTimeoutMs: reader.idleTimeoutMs, releases: store.releases });
   } finally {
     await reader.close();
     await store.close();
@@ -33,15 +44,41 @@ async function withRelease<T>(options: GetCommandOptions, use: ReleaseUse<T>): P
 }
 
 export async function getCommand(options: GetCommandOptions): Promise<number> {
-  return withRelease(options, async (release, ctx) => {
-    const { card } = release;
-    const target = path.resolve(options.cwd, options.out ?? `${card.name}-v${card.version}`);
-    const done = await materialise(release, target, ctx);
-    const view = { name: card.name, kind: card.kind, version: card.version, contentId: release.contentId, digest: card.digest, ...done };
-    if (options.json) printJson(options.io, view);
-    else options.io.out(`${card.name} v${card.version} (${release.contentId}): ${done.files} files, ${done.bytes} bytes verified into ${done.dir}${done.fromCache ? ` (${done.fromCache} from cache)` : ''}`);
-    return 0;
-  });
+  // Refused before any network work: a file, or a directory that is not empty.
+  if (options.out !== undefined) checkTarget(path.resolve(options.out));
+  const temps = new TempPaths();
+  const stopCleaning = removeOnSignal(temps);
+  try {
+    return await withRelease(options, async (release, ctx) => {
+      const { card } = release;
+      const target = path.resolve(options.out ?? `${card.name}-v${card.version}`);
+      const done = await materialise(release, target, { ...ctx, temps });
+      const view = { name: card.name, kind: card.kind, version: card.version, contentId: release.contentId, digest: card.digest, ...done };
+      if (options.json) printJson(options.io, view);
+      else options.io.out(`${card.name} v${card.version} (${release.contentId}): ${done.files} files, ${done.bytes} bytes verified into ${done.dir}${done.fromCache ? ` (${done.fromCache} from cache)` : ''}`);
+      return 0;
+    });
+  } finally {
+    stopCleaning();
+  }
+}
+
+/**
+ * An interrupted get exits at once (downloads can be long), removing its temporary files
+ * first, with the shell's code for the signal. SIGKILL cannot be caught: the next get into
+ * the same place removes what it left (materialise.ts).
+ */
+function removeOnSignal(temps: TempPaths): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    temps.removeAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 export function showView(release: VerifiedRelease) {

@@ -15,11 +15,12 @@ export async function verifyCommand(options: CommandOptions & { ref: string }): 
     const release = await retrieveRelease(options.ref, { reader, releases: store.releases });
     const files = [];
     for (const file of release.files) {
-      await fetchFile(file, { gateways: () => reader.gateways() });
+      await fetchFile(file, { gateways: () => reader.gateways(), idleTimeoutMs: reader.idleTimeoutMs });
       files.push({ path: file.path, sha256: file.sha256, bytes: file.bytes, ok: true });
     }
-    const [manifest] = await new HttpGateway({ urls: await reader.gateways() }).query({ ids: [release.contentId], first: 1 });
-    const height = manifest?.block?.height ?? null;
+    const [manifest] = await new HttpGateway({ urls: await reader.gateways(), timeoutMs: reader.idleTimeoutMs }).query({ ids: [release.contentId], first: 1 });
+    // Only the answer for this very item says anything about its confirmation.
+    const height = manifest?.id === release.contentId ? manifest.block?.height ?? null : null;
     const view = {
       name: release.card.name, kind: release.card.kind, version: release.card.version, contentId: release.contentId,
       digest: release.card.digest, publisher: release.owner, verified: true,

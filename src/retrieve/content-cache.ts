@@ -1,17 +1,30 @@
 // A content-addressed cache under the home: files by sha256, and releases already verified
 // (by content ID), so a second `get` of a version does no network I/O. Cached bytes are
-// re-hashed when read: a corrupted cache entry is dropped, never served.
+// re-hashed when read: a corrupted cache entry is dropped, never served. A release entry
+// keeps the signed items (manifest and card headers; their bytes are cached by sha256), so
+// that release-reader.ts verifies a hit again against the ID it is read for.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, hash, randomBytes } from 'node:crypto';
+import type { GatewayItem } from '../archive/gateway.js';
+import { removeOrphans } from './orphans.js';
 
-/** A release that was verified: its publisher and files (the card first). */
+/** A signed item as a gateway described it, with the sha256 of its bytes in the cache. */
+export interface CachedItem {
+  header: GatewayItem;
+  sha256: string;
+}
+
+/** A release that was verified: its manifest's and card's signed items. */
 export interface CachedRelease {
+  contentId: string;
   owner: string;
-  files: { path: string; id: string; sha256: string; bytes: number }[];
+  items: CachedItem[];
 }
 
 export class ContentCache {
+  private swept = false;
+
   constructor(private readonly dir: string) {}
 
   get(sha256: string): Buffer | undefined {
@@ -45,11 +58,16 @@ export class ContentCache {
     return undefined;
   }
 
-  /** A fresh temporary path inside the cache (same file system), for a file to adopt() once verified. */
+  /**
+   * A fresh temporary path inside the cache (same file system), for a file to adopt() once
+   * verified. Named after this process, so that the files of a killed process are removed.
+   */
   tmpFile(): string {
     const dir = path.join(this.dir, 'tmp');
     fs.mkdirSync(dir, { recursive: true });
-    return path.join(dir, `${randomBytes(8).toString('hex')}.partial`);
+    if (!this.swept) removeOrphans(dir, (name) => /^(\d+)-[0-9a-f]+\.partial$/.exec(name)?.[1]);
+    this.swept = true;
+    return path.join(dir, `${process.pid}-${randomBytes(8).toString('hex')}.partial`);
   }
 
   /** Takes over (renames) a file the caller has verified to have this sha256; returns its cache path. */
@@ -60,16 +78,29 @@ export class ContentCache {
     return target;
   }
 
+  /** The entry stored under contentId, if it has the current shape (older entries are misses). */
   getRelease(contentId: string): CachedRelease | undefined {
+    let entry: Partial<CachedRelease>;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir, 'releases', `${contentId}.json`), 'utf8')) as CachedRelease;
+      entry = JSON.parse(fs.readFileSync(this.releaseFile(contentId), 'utf8')) as Partial<CachedRelease>;
     } catch {
       return undefined;
     }
+    if (entry?.contentId === contentId && typeof entry.owner === 'string' && Array.isArray(entry.items)) return entry as CachedRelease;
+    this.dropRelease(contentId);
+    return undefined;
   }
 
   putRelease(contentId: string, release: CachedRelease): void {
-    writeAtomic(path.join(this.dir, 'releases', `${contentId}.json`), Buffer.from(JSON.stringify(release)));
+    writeAtomic(this.releaseFile(contentId), Buffer.from(JSON.stringify(release)));
+  }
+
+  dropRelease(contentId: string): void {
+    fs.rmSync(this.releaseFile(contentId), { force: true });
+  }
+
+  private releaseFile(contentId: string): string {
+    return path.join(this.dir, 'releases', `${path.basename(contentId)}.json`);
   }
 
   private fileOf(sha256: string): string {

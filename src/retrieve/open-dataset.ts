@@ -23,7 +23,7 @@ export async function* openDataset<T = Record<string, unknown>>(ref: string, opt
     const release = await retrieveRelease(ref, { reader, cache, releases: store.releases });
     const format = release.card.format === 'parquet' ? 'parquet' : 'jsonl.gz';
     for (const file of release.files.slice(1)) {
-      const { bytes } = await fetchFile(file, { gateways: () => reader.gateways(), cache });
+      const { bytes } = await fetchFile(file, { gateways: () => reader.gateways(), cache, idleTimeoutMs: reader.idleTimeoutMs });
       for (const record of await readChunk(bytes, format)) yield record as T;
     }
   } finally {

@@ -1,14 +1,17 @@
-// Reads a release without trusting the gateway: the manifest and the card must be items
-// signed by a trusted publisher (signature checked against the owner's key over the ANS-104
-// payload rebuilt from GraphQL's header and the served bytes), their paths must stay inside
-// the release, and every data file must match the sha256 the signed card gives. A gateway
-// that fails or lies is skipped for the next one; a release verified once is cached.
+// Reads a release without trusting the gateway: the manifest and the card must be the very
+// items asked for (ID = SHA-256 of the signature), signed by a trusted publisher (signature
+// checked against the owner's key over the ANS-104 payload rebuilt from GraphQL's header and
+// the served bytes), their paths must stay inside the release, and every data file must match
+// the sha256 the signed card gives. A gateway that fails or lies is skipped for the next one.
+// A verified release is cached with its signed items, and a cache hit is verified again the
+// same way against the ID it is read for: an entry that does not hold that release is dropped.
 import { hash } from 'node:crypto';
-import { HttpGateway } from '../archive/http-gateway.js';
+import type { GatewayItem } from '../archive/gateway.js';
 import { checkPath, CARD_PATH, type PathManifest } from '../archive/manifest.js';
-import { IntegrityError } from '../errors.js';
+import { ArkiveError, IntegrityError, RuntimeFailure } from '../errors.js';
 import { parseCard, type Card } from '../snapshot/card.js';
-import type { ContentCache } from './content-cache.js';
+import type { CachedItem, ContentCache } from './content-cache.js';
+import { cacheSource, gatewaySource, type ItemSource } from './item-source.js';
 import { verifyItem } from './verify-item.js';
 
 export interface ReleaseFileRef {
@@ -31,51 +34,75 @@ export interface ReaderDeps {
   gateways: () => Promise<string[]>;
   trust: string[];
   cache?: ContentCache | undefined;
+  /** Idle timeout of each request to a gateway (default 30 s). */
+  idleTimeoutMs?: number | undefined;
 }
 
 export async function readRelease(contentId: string, deps: ReaderDeps): Promise<VerifiedRelease> {
-  const cached = deps.cache && fromCache(contentId, deps.cache);
-  if (cached && deps.trust.includes(cached.owner)) return cached;
-  const failures: string[] = [];
+  const cached = deps.cache && (await fromCache(contentId, deps.cache, deps.trust));
+  if (cached) return cached;
+  const failures: { url: string; error: Error }[] = [];
   for (const url of await deps.gateways()) {
     try {
-      const release = await readFrom(new HttpGateway({ urls: [url] }), contentId, deps.trust);
-      deps.cache?.put(release.files[0]!.sha256, release.cardBytes);
-      deps.cache?.putRelease(contentId, { owner: release.owner, files: release.files });
+      const { release, items } = await readFrom(gatewaySource(url, deps.idleTimeoutMs), contentId, deps.trust);
+      if (deps.cache) toCache(deps.cache, contentId, release, items);
       return release;
     } catch (error) {
-      if (error instanceof IntegrityError && error.code === 'UNTRUSTED_PUBLISHER') throw error;
-      failures.push(`${url}: ${(error as Error).message}`);
+      failures.push({ url, error: error as Error });
     }
   }
-  throw new IntegrityError({
-    code: 'RELEASE_UNVERIFIED',
-    message: `release ${contentId} could not be verified on any gateway: ${failures.join('; ')}`,
-    hint: 'Check the content ID; give another gateway (--gateway, repeatable) if this one serves altered data.',
+  throw unverified(contentId, failures);
+}
+
+/**
+ * Integrity (exit 3) only if some gateway served something wrong; when none could be reached
+ * or none knew the item, that is a runtime failure (exit 1), since no bytes were wrong.
+ */
+function unverified(contentId: string, failures: { url: string; error: Error }[]): ArkiveError {
+  const untrusted = failures.find((f) => f.error instanceof IntegrityError && f.error.code === 'UNTRUSTED_PUBLISHER');
+  if (untrusted && failures.every((f) => !(f.error instanceof IntegrityError) || f.error.code === 'UNTRUSTED_PUBLISHER')) return untrusted.error as ArkiveError;
+  const text = failures.map((f) => `${f.url}: ${f.error.message}`).join('; ');
+  if (failures.some((f) => f.error instanceof IntegrityError)) {
+    return new IntegrityError({
+      code: 'RELEASE_UNVERIFIED',
+      message: `release ${contentId} could not be verified on any gateway: ${text}`,
+      hint: 'Check the content ID; give another gateway (--gateway, repeatable) if this one serves altered data.',
+    });
+  }
+  return new RuntimeFailure({
+    code: 'GATEWAY_UNREACHABLE',
+    message: `no gateway served release ${contentId}: ${text || 'no gateway configured'}`,
+    hint: 'Check the gateway URLs (--gateway, repeatable) and the network, then retry.',
   });
 }
 
-async function readFrom(gateway: HttpGateway, contentId: string, trust: string[]): Promise<VerifiedRelease> {
-  const manifestBytes = await signedItem(gateway, contentId, trust);
-  const owner = manifestBytes.owner;
-  const manifest = parseManifest(manifestBytes.bytes, contentId);
+type SignedItem = { bytes: Buffer; header: GatewayItem };
+
+async function readFrom(source: ItemSource, contentId: string, trust: string[]): Promise<{ release: VerifiedRelease; items: SignedItem[] }> {
+  const manifestItem = await signedItem(source, contentId, trust);
+  const owner = manifestItem.header.owner.address;
+  const manifest = parseManifest(manifestItem.bytes, contentId);
   const cardId = manifest.paths[CARD_PATH]?.id;
   if (!cardId) throw integrity('RELEASE_MALFORMED', `release ${contentId} has no ${CARD_PATH}`);
-  const card = await signedItem(gateway, cardId, [owner]);
-  const parsed = parseCard(JSON.parse(card.bytes.toString('utf8')));
+  const card = await signedItem(source, cardId, [owner]);
+  const parsed = cardOf(card.bytes, contentId);
   const files: ReleaseFileRef[] = [{ path: CARD_PATH, id: cardId, sha256: sha(card.bytes), bytes: card.bytes.length }];
   for (const chunk of parsed.chunks) {
     const id = manifest.paths[chunk.path]?.id;
     if (!id) throw integrity('RELEASE_MALFORMED', `release ${contentId}: ${chunk.path} is in the card but not in the manifest`);
     files.push({ path: chunk.path, id, sha256: chunk.sha256, bytes: chunk.bytes });
   }
-  return { contentId, owner, card: parsed, cardBytes: card.bytes, files };
+  return { release: { contentId, owner, card: parsed, cardBytes: card.bytes, files }, items: [manifestItem, card] };
 }
 
-/** An item's bytes, accepted only if its signature verifies and its owner is trusted. */
-async function signedItem(gateway: HttpGateway, id: string, trust: string[]): Promise<{ bytes: Buffer; owner: string }> {
-  const [header] = await gateway.query({ ids: [id], first: 1 });
-  if (!header) throw integrity('ITEM_NOT_FOUND', `item ${id} is not known to ${gateway.urls[0]}`);
+/**
+ * An item's bytes, accepted only if it is the item asked for (its ID, the SHA-256 of its
+ * signature, equals `id`), its signature verifies and its owner is trusted.
+ */
+async function signedItem(source: ItemSource, id: string, trust: string[]): Promise<SignedItem> {
+  const header = await source.header(id);
+  if (!header) throw new RuntimeFailure({ code: 'ITEM_NOT_FOUND', message: `item ${id} is not known to ${source.name}`, hint: 'Check the content ID and the gateway; a new release can take a while to reach every gateway.' });
+  if (header.id !== id) throw integrity('ITEM_SUBSTITUTED', `${source.name} answered for item ${id} with another item, ${header.id}`);
   if (!trust.includes(header.owner.address)) {
     throw new IntegrityError({
       code: 'UNTRUSTED_PUBLISHER',
@@ -83,10 +110,18 @@ async function signedItem(gateway: HttpGateway, id: string, trust: string[]): Pr
       hint: `If you trust this publisher, pass --trust ${header.owner.address} (or add it to $ARKIVE_TRUST).`,
     });
   }
-  const bytes = await gateway.rawData(id);
-  const verdict = await verifyItem({ ...header, owner: { address: header.owner.address, key: header.owner.key ?? '' }, signature: header.signature ?? '' }, bytes);
-  if (!verdict.ok) throw integrity('SIGNATURE_INVALID', `item ${id} from ${gateway.urls[0]} fails verification: ${verdict.reason}`);
-  return { bytes, owner: header.owner.address };
+  const bytes = await source.bytes(header);
+  const verdict = await verifyItem({ ...header, owner: { address: header.owner.address, key: header.owner.key ?? '' }, signature: header.signature ?? '' }, bytes, id);
+  if (!verdict.ok) throw integrity('SIGNATURE_INVALID', `item ${id} from ${source.name} fails verification: ${verdict.reason}`);
+  return { bytes, header };
+}
+
+function cardOf(bytes: Buffer, contentId: string): Card {
+  try {
+    return parseCard(JSON.parse(bytes.toString('utf8')));
+  } catch (error) {
+    throw integrity('RELEASE_MALFORMED', `release ${contentId}: its signed ${CARD_PATH} is not a valid card: ${(error as Error).message}`);
+  }
 }
 
 function parseManifest(bytes: Buffer, contentId: string): PathManifest {
@@ -109,11 +144,27 @@ function parseManifest(bytes: Buffer, contentId: string): PathManifest {
   return manifest;
 }
 
-function fromCache(contentId: string, cache: ContentCache): VerifiedRelease | undefined {
+/** A cached release, re-verified like a gateway's answer; an entry that fails is dropped. */
+async function fromCache(contentId: string, cache: ContentCache, trust: string[]): Promise<VerifiedRelease | undefined> {
   const entry = cache.getRelease(contentId);
-  const cardBytes = entry?.files[0] && cache.get(entry.files[0].sha256);
-  if (!entry || !cardBytes) return undefined;
-  return { contentId, owner: entry.owner, card: parseCard(JSON.parse(cardBytes.toString('utf8'))), cardBytes, files: entry.files };
+  if (!entry) return undefined;
+  try {
+    return (await readFrom(cacheSource(entry, cache), contentId, trust)).release;
+  } catch (error) {
+    // Untrusted now: not the entry's fault, keep it (a later --trust may accept it).
+    if (!(error instanceof IntegrityError && error.code === 'UNTRUSTED_PUBLISHER')) cache.dropRelease(contentId);
+    return undefined;
+  }
+}
+
+/** The signed items themselves (headers and bytes), so a cache hit can be verified again. */
+function toCache(cache: ContentCache, contentId: string, release: VerifiedRelease, items: SignedItem[]): void {
+  const cached: CachedItem[] = items.map(({ header, bytes }) => {
+    const sha256 = sha(bytes);
+    cache.put(sha256, bytes);
+    return { header, sha256 };
+  });
+  cache.putRelease(contentId, { contentId, owner: release.owner, items: cached });
 }
 
 function integrity(code: string, message: string): IntegrityError {

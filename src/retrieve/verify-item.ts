@@ -11,6 +11,11 @@
 // are none), and deepHash the Arweave SHA-384 "blob"/"list" tree hash.
 //
 // Only Arweave (RSA-PSS, signature type 1) owners are supported: they are what arkive signs with.
+//
+// A valid signature alone proves only that *some* item of that owner was served: a gateway
+// can answer for X with another release Y of the same publisher. Callers pass the ID they
+// asked for (`expectedId`), and the item is accepted only if its ID — the SHA-256 of its
+// signature — is that one.
 import crypto from 'node:crypto';
 import { serializeTags } from 'arbundles';
 
@@ -33,7 +38,10 @@ const ARWEAVE_SIGNATURE_TYPE = 1;
 const RSA_BYTES = 512;
 const OPTIONAL_FIELD_BYTES = 32;
 
-export async function verifyItem(header: ItemHeader, data: Uint8Array): Promise<VerifyResult> {
+export async function verifyItem(header: ItemHeader, data: Uint8Array, expectedId?: string): Promise<VerifyResult> {
+  if (expectedId !== undefined && header.id !== expectedId) {
+    return fail(`the gateway answered for item ${expectedId} with another item, ${header.id}`);
+  }
   try {
     const owner = decodeField('owner key', header.owner.key, RSA_BYTES);
     const address = sha256(owner);

@@ -100,6 +100,17 @@ describe('verifyItem', () => {
     expect(reasonOf(await verifyItem(wrongAddress, item.rawData))).toMatch(/^owner address .* is not the SHA-256/);
   });
 
+  it('refuses a genuine item of the same owner served for another ID (substitution)', async () => {
+    const [asked, served] = await Promise.all([signed('{"version":2}'), signed('{"version":1}')]);
+    expect(await verifyItem(headerOf(served), served.rawData)).toEqual({ ok: true });
+    expect(reasonOf(await verifyItem(headerOf(served), served.rawData, asked.id)))
+      .toBe(`the gateway answered for item ${asked.id} with another item, ${served.id}`);
+    // Claiming the asked-for ID instead breaks the ID = SHA-256(signature) link.
+    expect(reasonOf(await verifyItem({ ...headerOf(served), id: asked.id }, served.rawData, asked.id)))
+      .toMatch(new RegExp(`^id ${asked.id} is not the SHA-256 of the signature`));
+    expect(await verifyItem(headerOf(asked), asked.rawData, asked.id)).toEqual({ ok: true });
+  });
+
   it('refuses malformed fields with a reason instead of throwing', async () => {
     const item = await signed('x');
     const header = headerOf(item);
