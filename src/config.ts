@@ -2,7 +2,6 @@
 // receives plain values through system.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readWallet } from './archive/wallet.js';
 import { UsageError } from './errors.js';
 
 export type NetworkName = 'local' | 'custom' | 'arweave';
@@ -136,8 +135,6 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   for (const url of resolved.gateways) httpUrl(url, '--gateway ($ARKIVE_GATEWAY)');
   if (resolved.bundler !== undefined) httpUrl(resolved.bundler, '--bundler ($ARKIVE_BUNDLER)');
   const walletFile = resolved.walletFile && path.resolve(resolved.walletFile);
-  // Read now, so a wrong key (not RSA-4096, not a JWK) stops the command before any work.
-  if (walletFile) readWallet(walletFile);
   return { ...resolved, key: resolved.gateways[0]!, walletFile, ao: resolveAo(options, env, resolved.gateways[0]!) };
 }
 

@@ -1,6 +1,7 @@
 // The command line: parses arguments with commander, calls one command module, and is the
 // only place that turns errors into exit codes and printed messages.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readWallet } from '../archive/wallet.js';
 import { resolveNetwork } from '../config.js';
 import { ArkiveError, asArkiveError, ExitCode } from '../errors.js';
 import { maskDashedIds, unmaskDashedIds } from './dashed-ids.js';
@@ -83,8 +84,12 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => setExit(await fn(...(args.map(unmaskDashedIds) as A)));
-  // Publishing commands check the network settings (URLs, the wallet's key) before any work.
-  const checkNetwork = (cmd: Command) => { resolveNetwork(common(cmd), env); };
+  // Publishing commands check the network settings (URLs, the wallet's key) before any work:
+  // otherwise a run extracts and loads everything, then fails at its first upload.
+  const checkNetwork = (cmd: Command) => {
+    const net = resolveNetwork(common(cmd), env);
+    if (net.walletFile) readWallet(net.walletFile);
+  };
 
   program.command('run')
     .description('run a pipeline by name: extract, clean, load, release (exit 0 only if released or unchanged)')

@@ -1,10 +1,12 @@
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildManifest, checkPath, manifestBytes } from '../../src/archive/manifest.js';
 import { releaseTags } from '../../src/archive/release-tags.js';
 import { isTransient, withRetry } from '../../src/archive/retry.js';
 import { serializeTags } from 'arbundles';
 import { ArkiveTags, checkTagSize, serializedTagBytes, toTagList } from '../../src/archive/tags.js';
-import { readWallet } from '../../src/archive/wallet.js';
+import { addressOf, readWallet } from '../../src/archive/wallet.js';
 import { write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 import tagsSchema from '../../schemas/tags.schema.json' with { type: 'json' };
@@ -135,5 +137,18 @@ describe('readWallet', () => {
     try { readWallet(`${dir}/ec.json`); } catch (e) { message = (e as Error).message; }
     expect(message).toMatch(/is not an RSA JWK/);
     expect(message).not.toContain('secret-material');
+  });
+
+  it('refuses an RSA key that is not 4096 bits, naming its size, and accepts RSA-4096', async () => {
+    const dir = tmpDir();
+    for (const bits of [2048, 4096]) {
+      const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: bits });
+      write(dir, `rsa-${bits}.json`, JSON.stringify(privateKey.export({ format: 'jwk' })));
+    }
+    expect(() => readWallet(`${dir}/rsa-2048.json`)).toThrow(expect.objectContaining({
+      code: 'WALLET_INVALID', exitCode: 2,
+      message: `the wallet file ${dir}/rsa-2048.json holds an RSA key of 2048 bits; an Arweave wallet is RSA-4096 (a modulus of 512 bytes)`,
+    }));
+    expect(addressOf(readWallet(`${dir}/rsa-4096.json`))).toMatch(/^[\w-]{43}$/);
   });
 });

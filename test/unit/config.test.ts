@@ -1,16 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, resolveNetwork } from '../../src/config.js';
 import { write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-/** An RSA JWK of the given size, as a wallet file (real keys: 1024 bits keeps the test fast). */
-export function rsaWallet(dir: string, bits: number): string {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  write(dir, `rsa-${bits}.json`, JSON.stringify(privateKey.export({ format: 'jwk' })));
-  return path.join(dir, `rsa-${bits}.json`);
-}
 
 describe('resolveConfig', () => {
   it('defaults the home to .arkive in the project directory', () => {
@@ -56,19 +48,8 @@ describe('resolveNetwork refuses bad endpoints and wallets up front', () => {
     expect(() => resolveNetwork({ cwd: '/p' }, { ARKIVE_GATEWAY: 'ws://x.test' })).toThrow(/not an http\(s\) URL/);
   });
 
-  it('refuses a wallet that is not RSA-4096 when the network is resolved, naming its size', () => {
-    const dir = tmpDir();
-    const wallet = rsaWallet(dir, 1024);
-    expect(() => resolveNetwork({ cwd: dir, gateway: ['http://ok.test'], wallet }, {})).toThrow(expect.objectContaining({
-      code: 'WALLET_INVALID', exitCode: 2,
-      message: `the wallet file ${wallet} holds an RSA key of 1024 bits; an Arweave wallet is RSA-4096 (a modulus of 512 bytes)`,
-    }));
-  });
-
-  it('accepts an RSA-4096 wallet and http(s) endpoints', () => {
-    const dir = tmpDir();
-    const wallet = rsaWallet(dir, 4096);
-    const net = resolveNetwork({ cwd: dir, gateway: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', wallet }, {});
-    expect(net).toMatchObject({ name: 'custom', gateways: ['https://a.test', 'http://127.0.0.1:1984'], walletFile: wallet });
+  it('accepts http(s) endpoints', () => {
+    const net = resolveNetwork({ cwd: '/p', gateway: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', wallet: 'w.json' }, {});
+    expect(net).toMatchObject({ name: 'custom', gateways: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', walletFile: path.resolve('w.json') });
   });
 });
