@@ -84,8 +84,9 @@ class LineSplitter {
     const block = this.parts.length ? Buffer.concat([...this.parts, chunk.subarray(start, end)]) : chunk.subarray(start, end);
     this.parts = [chunk.subarray(end + 1)];
     this.partBytes = chunk.length - end - 1;
-    out.push(...this.split(block));
-    return out;
+    const lines = this.split(block);
+    // Not push(...lines): a chunk of newlines alone is a million lines, too many arguments.
+    return out.length ? out.concat(lines) : lines;
   }
 
   end(): Line[] {
