@@ -1,5 +1,6 @@
 // Reads the global configuration (flags and environment) in one place. Everything else
 // receives plain values through system.ts.
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -70,6 +71,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
   // home lives in the project directory.
   const explicit = options.home || env.ARKIVE_HOME;
   const home = explicit ? path.resolve(explicit) : path.join(cwd, '.arkive');
+  checkHome(home, options.home ? '--home' : env.ARKIVE_HOME ? '$ARKIVE_HOME' : 'the default home (./.arkive)');
   return {
     cwd,
     home,
@@ -92,6 +94,22 @@ function fetchIdleTimeout(value: string | undefined): number {
     });
   }
   return ms;
+}
+
+/** A home that exists must be a directory: refused before anything opens or creates files in it. */
+function checkHome(home: string, given: string): void {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(home);
+  } catch {
+    return; // created on first use
+  }
+  if (!stat.isDirectory()) {
+    throw new UsageError({
+      code: 'HOME_NOT_DIRECTORY', message: `${given} ${home} is a file, not a directory`,
+      hint: 'Point --home (or $ARKIVE_HOME) at a directory arkive may create and own, e.g. ./.arkive.',
+    });
+  }
 }
 
 function leaseTtl(value: string | undefined): number {
@@ -137,10 +155,27 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
       hint: 'Give it as an option or environment variable; `arkive dev --json` prints those of a local stack.',
     });
   }
-  return {
-    ...resolved, key: resolved.gateways[0]!, walletFile: resolved.walletFile && path.resolve(resolved.walletFile),
-    ao: resolveAo(options, env, resolved.gateways[0]!),
-  };
+  for (const url of resolved.gateways) httpUrl(url, '--gateway ($ARKIVE_GATEWAY)');
+  if (resolved.bundler !== undefined) httpUrl(resolved.bundler, '--bundler ($ARKIVE_BUNDLER)');
+  const walletFile = resolved.walletFile && path.resolve(resolved.walletFile);
+  return { ...resolved, key: resolved.gateways[0]!, walletFile, ao: resolveAo(options, env, resolved.gateways[0]!) };
+}
+
+/** Endpoints are http(s) URLs: anything else is refused up front, naming the option. */
+function httpUrl(value: string, option: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError({
+      code: 'URL_INVALID', message: `${option} ${JSON.stringify(value)} is not an http(s) URL`,
+      hint: 'Give a full URL such as https://arweave.net or http://127.0.0.1:1984 (`arkive dev --json` prints those of a local stack).',
+    });
+  }
+  return value;
 }
 
 /** All three of --ao-mu, --ao-cu and --registry, or none (then releases are not indexed in AO). */
@@ -156,7 +191,11 @@ function resolveAo(options: GlobalOptions, env: NodeJS.ProcessEnv, gateway: stri
       hint: 'Give all three (`arkive dev --json` prints those of a local stack; `arkive ao deploy` spawns a registry), or none to skip indexing.',
     });
   }
-  return { mu: mu!, cu: cu!, gateway: options.aoGateway ?? env.ARKIVE_AO_GATEWAY ?? gateway, registry: registry! };
+  const aoGateway = options.aoGateway ?? env.ARKIVE_AO_GATEWAY;
+  return {
+    mu: httpUrl(mu!, '--ao-mu ($ARKIVE_AO_MU)'), cu: httpUrl(cu!, '--ao-cu ($ARKIVE_AO_CU)'),
+    gateway: aoGateway ? httpUrl(aoGateway, '--ao-gateway ($ARKIVE_AO_GATEWAY)') : gateway, registry: registry!,
+  };
 }
 
 /** Publishing needs a bundler and a wallet as well; reading needs only gateways. */

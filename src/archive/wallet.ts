@@ -6,6 +6,7 @@ import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { UsageError } from '../errors.js';
 
 const REQUIRED = ['kty', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+const MODULUS_BYTES = 512;
 
 export function readWallet(file: string): JWKInterface {
   let text: string;
@@ -24,14 +25,20 @@ export function readWallet(file: string): JWKInterface {
   if (missing.length || jwk.kty !== 'RSA') {
     throw walletError(file, `is not an RSA JWK (missing or invalid: ${missing.length ? missing.join(', ') : 'kty'})`);
   }
+  // Arweave signs with RSA-4096: any other key size fails only later, at the first upload
+  // ("Owner must be 512 bytes"), after a run did all its work.
+  const modulusBytes = Buffer.from(jwk.n as string, 'base64url').length;
+  if (modulusBytes !== MODULUS_BYTES) {
+    throw walletError(file, `holds an RSA key of ${modulusBytes * 8} bits; an Arweave wallet is RSA-4096 (a modulus of ${MODULUS_BYTES} bytes)`, 'WALLET_INVALID');
+  }
   return jwk as unknown as JWKInterface;
 }
 
-function walletError(file: string, problem: string): UsageError {
+function walletError(file: string, problem: string, code = 'WALLET_UNREADABLE'): UsageError {
   return new UsageError({
-    code: 'WALLET_UNREADABLE',
+    code,
     message: `the wallet file ${file} ${problem}`,
-    hint: 'Pass --wallet (or $ARKIVE_WALLET) pointing at an Arweave JWK key file readable by this user.',
+    hint: 'Pass --wallet (or $ARKIVE_WALLET) pointing at an Arweave wallet: an RSA-4096 JWK key file readable by this user.',
   });
 }
 

@@ -1,7 +1,10 @@
 // The command line: parses arguments with commander, calls one command module, and is the
 // only place that turns errors into exit codes and printed messages.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readWallet } from '../archive/wallet.js';
+import { resolveNetwork } from '../config.js';
 import { ArkiveError, asArkiveError, ExitCode } from '../errors.js';
+import { maskDashedIds, unmaskDashedIds } from './dashed-ids.js';
 import { printError, printJson, processIo, type Io } from './io.js';
 import type { CommandOptions } from './options.js';
 import { quarantineCommand } from './quarantine.js';
@@ -30,16 +33,22 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(io, env, (code) => { exitCode = code; });
+  // --json may come after the word commander stopped at, so it is looked for in argv as well.
+  const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const json = () => program.opts<Globals>().json === true || beforeDashes.includes('--json');
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(maskDashedIds(argv), { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are not errors; everything else commander rejects is a usage error.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // Help and version are not errors; everything else commander rejects is a usage error,
+      // whose message commander has printed on stderr already.
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (json()) printJson(io, { error: { code: 'USAGE', message: error.message.replace(/^error: /, ''), hint: 'Run arkive --help for usage.' } });
+      return ExitCode.usage;
     }
     const failure = error instanceof ArkiveError ? error : asArkiveError(error, `arkive ${argv.join(' ')}`);
-    if (program.opts<Globals>().json) printJson(io, { error: failure.toJSON() });
+    if (json()) printJson(io, { error: failure.toJSON() });
     printError(io, failure);
     return failure.exitCode;
   }
@@ -66,7 +75,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .showHelpAfterError('(run arkive --help for usage)');
 
   const common = (cmd: Command): CommandOptions => {
-    const g = cmd.optsWithGlobals<Globals>();
+    const g = unmaskDashedIds(cmd.optsWithGlobals<Globals>());
     return {
       cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
       network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
@@ -74,15 +83,23 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     };
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
-    async (...args: A) => setExit(await fn(...args));
+    async (...args: A) => setExit(await fn(...(args.map(unmaskDashedIds) as A)));
+  // Publishing commands check the network settings (URLs, the wallet's key) before any work:
+  // otherwise a run extracts and loads everything, then fails at its first upload.
+  const checkNetwork = (cmd: Command) => {
+    const net = resolveNetwork(common(cmd), env);
+    if (net.walletFile) readWallet(net.walletFile);
+  };
 
   program.command('run')
     .description('run a pipeline by name: extract, clean, load, release (exit 0 only if released or unchanged)')
     .argument('<pipeline>', 'name of pipelines/<pipeline>.ts')
     .option('--dry-run', 'print the plan and check the sources, change nothing')
     .option('--no-publish', 'load into the database only: no snapshot, no release')
-    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean }, cmd: Command) =>
-      runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish })));
+    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean }, cmd: Command) => {
+      if (opts.publish && !opts.dryRun) checkNetwork(cmd);
+      return runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish });
+    }));
 
   program.command('ls')
     .description('datasets and models with their latest version and content ID')
@@ -130,8 +147,10 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('run every pipeline with a schedule on its ticks, in the foreground, until SIGINT/SIGTERM')
     .option('--pipeline <name>', 'only this pipeline (repeatable)', collect)
     .option('--no-publish', 'load into the database only: no snapshot, no release')
-    .action(action(async (opts: { pipeline?: string[]; publish: boolean }, cmd: Command) =>
-      (await import('./schedule.js')).scheduleCommand({ ...common(cmd), pipelines: opts.pipeline, noPublish: !opts.publish })));
+    .action(action(async (opts: { pipeline?: string[]; publish: boolean }, cmd: Command) => {
+      if (opts.publish) checkNetwork(cmd);
+      return (await import('./schedule.js')).scheduleCommand({ ...common(cmd), pipelines: opts.pipeline, noPublish: !opts.publish });
+    }));
 
   program.command('cron')
     .description('print crontab lines that run each scheduled pipeline from system cron')
@@ -181,14 +200,16 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
   return program;
 }
 
+// InvalidArgumentError, not a bare CommanderError: commander then prints which option and
+// value were wrong before exiting (with a CommanderError of its own code it printed nothing).
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65534) throw new CommanderError(ExitCode.usage, 'arkive.invalidArgument', `not a port: ${value}`);
+  if (!/^\d+$/.test(value) || n > 65534) throw new InvalidArgumentError('a port is a whole number from 0 to 65534.');
   return n;
 }
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(ExitCode.usage, 'arkive.invalidArgument', `not a positive integer: ${value}`);
+  if (!/^\d+$/.test(value) || n <= 0 || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a positive whole number.');
   return n;
 }

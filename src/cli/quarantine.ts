@@ -17,6 +17,12 @@ export async function quarantineCommand(options: QuarantineCommandOptions): Prom
     if (!runId) {
       throw new UsageError({ code: 'NO_RUNS', message: 'this home has no runs yet', hint: 'Run a pipeline first: arkive run <pipeline>.' });
     }
+    if (options.run !== undefined && !(await store.runs.get(runId))) {
+      throw new UsageError({
+        code: 'RUN_UNKNOWN', message: `no run ${JSON.stringify(runId)} in ${store.database.file}`,
+        hint: 'List the run IDs of this home with arkive runs (or pass --home for another home).',
+      });
+    }
     const rows = await store.quarantine.list({ runId, reason: options.reason, limit: options.limit });
     if (options.json) {
       printJson(options.io, rows.map(({ rawBytes, ...r }) => ({

@@ -1,7 +1,11 @@
 // The per-item stage between extract and load: parse errors and rejections become
 // quarantine entries; accepted records are validated against the schema, keyed, serialised
 // and hashed. Pure (no I/O), so it is tested without a database.
+//
+// Whatever a pipeline's code throws (an Error, null, a string, an object whose toString
+// throws), and however deep a value nests, one item is quarantined and the run goes on.
 import { hash } from 'node:crypto';
+import { inspect } from 'node:util';
 import type { z } from 'zod';
 import { Rejection, type CleanContext, type Pipeline } from './define.js';
 import type { RawItem } from './source.js';
@@ -22,10 +26,16 @@ export function cleanItem(pipeline: Pipeline, source: string, item: RawItem): Cl
     cleaned = pipeline.clean(item.fields ?? {}, ctx);
   } catch (error) {
     // A throwing clean step is a bug in the pipeline, but the row is still kept.
-    return quarantine('clean_error', `clean() threw: ${(error as Error).message ?? String(error)}`);
+    return tooDeep(error) ?? quarantine('clean_error', `clean() threw: ${describeThrown(error)}`);
   }
-  if (cleaned instanceof Rejection) return quarantine(cleaned.code, cleaned.message);
-  const parsed = pipeline.schema.safeParse(cleaned);
+  if (cleaned instanceof Rejection) return quarantine(String(cleaned.code), String(cleaned.message));
+  let parsed: ReturnType<z.ZodType['safeParse']>;
+  try {
+    parsed = pipeline.schema.safeParse(cleaned);
+  } catch (error) {
+    // A refinement of the pipeline's schema that throws, or a value too deep to walk.
+    return tooDeep(error) ?? quarantine('schema', `the schema check threw: ${describeThrown(error)}`);
+  }
   if (!parsed.success) return quarantine('schema', describeIssues(parsed.error));
   return keyed(pipeline, parsed.data);
 }
@@ -35,18 +45,48 @@ function keyed(pipeline: Pipeline, record: unknown): Cleaned {
   try {
     key = pipeline.key(record);
   } catch (error) {
-    return quarantine('bad_key', `key() threw: ${(error as Error).message ?? String(error)}`);
+    return tooDeep(error) ?? quarantine('bad_key', `key() threw: ${describeThrown(error)}`);
   }
   if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
-    return quarantine('bad_key', `key() must return a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${JSON.stringify(key)?.slice(0, 80)}`);
+    return quarantine('bad_key', `key() must return a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${describeValue(key).slice(0, 80)}`);
   }
-  // zod returns keys in schema order, so the JSON (and its hash) is deterministic.
-  const data = JSON.stringify(record);
+  let data: string;
+  try {
+    // zod returns keys in schema order, so the JSON (and its hash) is deterministic.
+    data = JSON.stringify(record);
+  } catch (error) {
+    return tooDeep(error) ?? quarantine('schema', `the record cannot be serialised as JSON: ${describeThrown(error)}`);
+  }
   return { kind: 'record', key, hash: hash('sha256', data), data };
 }
 
 function quarantine(reason: string, message: string): Cleaned {
   return { kind: 'quarantine', reason, message };
+}
+
+/** Only a stack overflow (a value nested too deep to walk), not any RangeError a pipeline throws. */
+function tooDeep(error: unknown): Cleaned | undefined {
+  if (!(error instanceof RangeError) || !/call stack size/i.test(error.message)) return undefined;
+  return quarantine('json_too_deep', 'the value is nested too deep to validate and store (the stack overflowed)');
+}
+
+/** A message for anything thrown; never throws itself. */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    return `${describeValue(error)} (not an Error)`;
+  } catch {
+    return '(a thrown value that cannot be described)';
+  }
+}
+
+function describeValue(value: unknown): string {
+  try {
+    if (typeof value === 'string') return JSON.stringify(value.slice(0, 200));
+    return inspect(value, { depth: 2, breakLength: Infinity, maxStringLength: 200, maxArrayLength: 10 }).slice(0, 200);
+  } catch {
+    return '(a value that cannot be described)';
+  }
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -1,11 +1,12 @@
 // CSV files with a header line. Streams line batches from the line reader; a quoted field
-// may span lines, up to `maxRecordLines`, after which the record is quarantined as
-// unterminated instead of swallowing the rest of the file.
+// may span lines, up to `maxRecordLines` and `maxRecordBytes`, after which the record is
+// quarantined (unterminated, too large) instead of swallowing the rest of the file. A field
+// spanning lines keeps the line breaks as written (CRLF stays CRLF).
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseCsvRecord } from './csv-parse.js';
-import { checkFile, invalidUtf8Item, resolveSourcePath } from './file-source.js';
-import { readLines, type Line } from './line-reader.js';
+import { checkFile, invalidUtf8Item, resolveSourcePath, tooLargeItem } from './file-source.js';
+import { DEFAULT_MAX_RECORD_BYTES, readLines, type Line } from './line-reader.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
 
 export interface CsvOptions {
@@ -13,12 +14,24 @@ export interface CsvOptions {
   name?: string;
   delimiter?: string;
   maxRecordLines?: number;
+  /** Largest record accepted, in bytes (default 64 MiB); larger ones are quarantined as record_too_large. */
+  maxRecordBytes?: number;
+}
+
+interface Limits {
+  delimiter: string;
+  maxLines: number;
+  maxBytes: number;
 }
 
 interface Pending {
   line: number;
   text: string;
   lines: number;
+  /** Bytes of the record so far, for maxRecordBytes. */
+  bytes: number;
+  /** The last line read ended with CRLF: the next one joins with CRLF. */
+  crlf: boolean;
   invalid?: Uint8Array;
 }
 
@@ -33,21 +46,33 @@ export function csv(file: string, options: CsvOptions = {}): Extractor {
 }
 
 async function* readCsv(name: string, file: string, options: CsvOptions): AsyncGenerator<RawItem[]> {
-  const delimiter = options.delimiter ?? ',';
-  const maxLines = options.maxRecordLines ?? 100;
+  const limits: Limits = {
+    delimiter: options.delimiter ?? ',', maxLines: options.maxRecordLines ?? 100, maxBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+  };
   let columns: string[] | undefined;
   let pending: Pending | undefined;
-  for await (const lines of readLines(file)) {
+  for await (const lines of readLines(file, { maxLineBytes: limits.maxBytes })) {
     const items: RawItem[] = [];
     for (const line of lines) {
       if (!columns) {
-        if (line.text.trim() === '') continue;
-        columns = parseHeader(name, file, line, delimiter);
+        if (line.text.trim() === '' && !line.tooLarge) continue;
+        columns = parseHeader(name, file, line, limits.delimiter);
+        continue;
+      }
+      if (line.tooLarge) {
+        // The reader resyncs at the next newline; a record this line continued is lost with it.
+        const head = pending ? pending.text.slice(0, 1024) : line.text;
+        const bytes = (pending ? pending.bytes + 1 : 0) + line.tooLarge.bytes;
+        items.push(tooLargeItem(pending?.line ?? line.no, head, bytes, limits.maxBytes));
+        pending = undefined;
         continue;
       }
       if (!pending && line.text.trim() === '') continue;
+      const extended = pending !== undefined;
       pending = pending ? extend(pending, line) : start(line);
-      const item = finishRecord(pending, columns, delimiter, maxLines);
+      // An open quoted field stays open until a line brings a quote: only then parse again.
+      if (extended && line.text.indexOf('"') < 0 && pending.lines < limits.maxLines && pending.bytes <= limits.maxBytes) continue;
+      const item = finishRecord(pending, columns, limits);
       if (item) {
         items.push(item);
         pending = undefined;
@@ -59,17 +84,25 @@ async function* readCsv(name: string, file: string, options: CsvOptions): AsyncG
 }
 
 function start(line: Line): Pending {
-  return { line: line.no, text: line.text, lines: 1, ...(line.invalid && { invalid: line.invalid }) };
+  return {
+    line: line.no, text: line.text, lines: 1, bytes: Buffer.byteLength(line.text), crlf: line.crlf === true,
+    ...(line.invalid && { invalid: line.invalid }),
+  };
 }
 
 function extend(p: Pending, line: Line): Pending {
-  return { ...p, text: `${p.text}\n${line.text}`, lines: p.lines + 1, ...(line.invalid && { invalid: line.invalid }) };
+  const eol = p.crlf ? '\r\n' : '\n';
+  return {
+    ...p, text: `${p.text}${eol}${line.text}`, lines: p.lines + 1, bytes: p.bytes + eol.length + Buffer.byteLength(line.text),
+    crlf: line.crlf === true, ...(line.invalid && { invalid: line.invalid }),
+  };
 }
 
 /** Returns the item once the record is complete, or undefined while a quoted field is open. */
-function finishRecord(p: Pending, columns: string[], delimiter: string, maxLines: number): RawItem | undefined {
-  const parsed = parseCsvRecord(p.text, delimiter);
-  if (parsed.kind === 'open') return p.lines >= maxLines ? unterminated(p) : undefined;
+function finishRecord(p: Pending, columns: string[], limits: Limits): RawItem | undefined {
+  if (p.bytes > limits.maxBytes) return tooLargeItem(p.line, p.text.slice(0, 1024), p.bytes, limits.maxBytes);
+  const parsed = parseCsvRecord(p.text, limits.delimiter);
+  if (parsed.kind === 'open') return p.lines >= limits.maxLines ? unterminated(p) : undefined;
   if (p.invalid) return invalidUtf8Item(p.line, p.text, p.invalid);
   if (parsed.kind === 'error') return { line: p.line, raw: p.text, error: { code: parsed.code, message: parsed.message } };
   if (parsed.fields.length !== columns.length) {
@@ -91,15 +124,43 @@ function unterminated(p: Pending): RawItem {
 }
 
 function parseHeader(name: string, file: string, line: Line, delimiter: string): string[] {
+  const where = `source "${name}" ${file}:${line.no}`;
+  const encoding = foreignEncoding(line);
+  if (encoding) {
+    throw new InputError({
+      code: 'SOURCE_NOT_UTF8',
+      message: `${where}: the file is not UTF-8 (its header looks like ${encoding})`,
+      hint: 'arkive reads UTF-8. Convert the file (e.g. iconv -f LATIN1 -t UTF-8, or -f UTF-16), or declare its encoding with the source\'s `encoding:` option once sources have it (the sources issue).',
+    });
+  }
+  if (line.tooLarge) {
+    throw new InputError({
+      code: 'CSV_HEADER',
+      message: `${where}: the header line is ${line.tooLarge.bytes} bytes, over the source's maxRecordBytes`,
+      hint: 'Check that this is a CSV file with a header line (one line naming the columns).',
+    });
+  }
   const parsed = parseCsvRecord(line.text, delimiter);
   const columns = parsed.kind === 'fields' ? parsed.fields.map((c) => c.trim()) : [];
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (line.invalid || !columns.length || columns.some((c) => c === '') || duplicate) {
+  if (!columns.length || columns.some((c) => c === '') || duplicate) {
     throw new InputError({
       code: 'CSV_HEADER',
-      message: `source "${name}" ${file}:${line.no}: the header line is not a list of distinct column names: ${line.text.slice(0, 200)}`,
+      message: `${where}: the header line is not a list of distinct column names: ${line.text.slice(0, 200)}`,
       hint: 'The first non-empty line of a CSV source must name every column once. Fix the file or its header.',
     });
   }
   return columns;
+}
+
+/** What a header that is not UTF-8 text looks like, or undefined for UTF-8. */
+function foreignEncoding(line: Line): string | undefined {
+  const bytes = line.invalid;
+  if (bytes && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return 'UTF-16, with a byte-order mark';
+  }
+  // ASCII text in UTF-16 without a byte-order mark is valid UTF-8, but every other byte is NUL.
+  if (line.text.includes('\u0000')) return 'UTF-16 (or binary data): it holds NUL bytes';
+  if (bytes) return 'Latin-1 or Windows-1252: it holds bytes that are not valid UTF-8';
+  return undefined;
 }

@@ -34,3 +34,14 @@ export function invalidUtf8Item(line: number, text: string, bytes: Uint8Array): 
     error: { code: 'invalid_utf8', message: 'the line is not valid UTF-8 (its original bytes are kept in quarantine)' },
   };
 }
+
+/** The item for a record over the size limit: only its head is kept (in `raw`), for quarantine. */
+export function tooLargeItem(line: number, head: string, bytes: number, max: number): RawItem {
+  return {
+    line, raw: head,
+    error: {
+      code: 'record_too_large',
+      message: `the record is ${bytes} bytes, over the limit of ${max} (the source's maxRecordBytes option); only its first ${head.length} characters are kept`,
+    },
+  };
+}

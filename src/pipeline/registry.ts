@@ -36,9 +36,9 @@ export class PipelineRegistry {
     try {
       module = await import(pathToFileURL(file).href);
     } catch (error) {
-      throw new InputError({
+      throw notEsmError(file, error) ?? new InputError({
         code: 'PIPELINE_LOAD',
-        message: `pipeline file ${file} does not load: ${(error as Error).message ?? String(error)}`,
+        message: `pipeline file ${file} does not load: ${error instanceof Error ? error.message : String(error)}`,
         hint: 'Fix the error in that file (a syntax error, a missing import, or an invalid definePipeline call).',
         cause: error,
       });
@@ -78,5 +78,39 @@ export class PipelineRegistry {
       });
     }
     return pipeline;
+  }
+}
+
+/**
+ * A .ts or .js file is an ES module only under a package.json with "type": "module"; else Node
+ * (and tsx) load it as CommonJS, and its `import` fails with a message about require() that
+ * does not say what is wrong. Says what to add, once loading has failed.
+ */
+function notEsmError(file: string, cause: unknown): InputError | undefined {
+  if (!['.ts', '.js'].includes(path.extname(file))) return undefined;
+  const pkg = nearestPackageJson(path.dirname(file));
+  if (pkg?.type === 'module') return undefined;
+  const where = pkg ? `${pkg.file} has no "type": "module"` : `no package.json is above it`;
+  return new InputError({
+    code: 'PIPELINE_NOT_ESM',
+    message: `pipeline file ${file} does not load: it is loaded as CommonJS, because ${where}`,
+    hint: pkg
+      ? `Add "type": "module" to ${pkg.file} (pipelines are ES modules), or rename the file to ${file.replace(/\.(ts|js)$/, '.m$1')}.`
+      : `Create ${path.join(path.dirname(path.dirname(file)), 'package.json')} with {"type": "module"} (pipelines are ES modules), or rename the file to ${file.replace(/\.(ts|js)$/, '.m$1')}.`,
+    cause,
+  });
+}
+
+function nearestPackageJson(dir: string): { file: string; type?: unknown } | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    const file = path.join(at, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        return { file, type: (JSON.parse(fs.readFileSync(file, 'utf8')) as { type?: unknown }).type };
+      } catch {
+        return { file };
+      }
+    }
+    if (path.dirname(at) === at) return undefined;
   }
 }

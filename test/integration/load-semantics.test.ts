@@ -2,7 +2,7 @@
 // duplicates, and the faults that must leave the dataset as it was.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { peopleProject, write } from '../helpers/project.js';
+import { arkiveEntry, newProject, peopleProject, write } from '../helpers/project.js';
 import { runPipeline, withStore } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -33,14 +33,14 @@ describe('loading a dataset', () => {
     expect(result.quarantineReasons).toEqual({ bad_age: 1, duplicate_conflict: 1 });
   });
 
-  it('reads quoted fields spanning lines, CRLF endings and a BOM', async () => {
+  it('reads quoted fields spanning lines, CRLF endings and a BOM, keeping a CRLF inside a field', async () => {
     const cwd = peopleProject(`\uFEFFid,name,age\r\n1,"Ann\r\nMarie",30\r\n2,"Bob ""B""",40\r\n`);
     const home = tmpDir();
     const result = await runPipeline('people', { cwd, home });
     expect(result.rows).toMatchObject({ loaded: 2, quarantined: 0 });
     await withStore({ cwd, home }, (store) => {
       const names = [...store.records.iterate('people')].map((r) => JSON.parse(r.data).name);
-      expect(names).toEqual(['Ann\nMarie', 'Bob "B"']);
+      expect(names).toEqual(['Ann\r\nMarie', 'Bob "B"']);
     });
   });
 
@@ -77,5 +77,23 @@ describe('loading a dataset', () => {
     const result = await runPipeline('people', { cwd, home: tmpDir() });
     expect(result.error?.code).toBe('CSV_HEADER');
     expect(result.error?.message).toMatch(/people\.csv:1/);
+  });
+
+  it('quarantines a value nested 10,000 deep and a clean() that throws null, and loads the rest', async () => {
+    const cwd = newProject();
+    const deep = `{"id":"deep","v":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    write(cwd, 'items.jsonl', `{"id":"a","v":1}\n${deep}\n{"id":"null","v":2}\n{"id":"b","v":3}\n`);
+    write(cwd, 'pipelines/items.ts', `
+import { definePipeline, jsonl, z } from ${JSON.stringify(arkiveEntry)};
+export default definePipeline({
+  name: 'items', description: 'hostile items', sources: [jsonl('items.jsonl')],
+  schema: z.object({ id: z.string(), v: z.unknown() }), key: (r) => r.id,
+  clean: (f) => { if (f.id === 'null') throw null; return f; },
+});
+`);
+    const result = await runPipeline('items', { cwd, home: tmpDir() });
+    expect(result.status).toBe('loaded');
+    expect(result.rows).toMatchObject({ extracted: 4, loaded: 2, quarantined: 2 });
+    expect(result.quarantineReasons).toEqual({ json_too_deep: 1, clean_error: 1 });
   });
 });

@@ -1,10 +1,12 @@
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildManifest, checkPath, manifestBytes } from '../../src/archive/manifest.js';
 import { releaseTags } from '../../src/archive/release-tags.js';
 import { isTransient, withRetry } from '../../src/archive/retry.js';
 import { serializeTags } from 'arbundles';
 import { ArkiveTags, checkTagSize, serializedTagBytes, toTagList } from '../../src/archive/tags.js';
-import { readWallet } from '../../src/archive/wallet.js';
+import { addressOf, readWallet } from '../../src/archive/wallet.js';
 import { write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 import tagsSchema from '../../schemas/tags.schema.json' with { type: 'json' };
@@ -81,6 +83,49 @@ describe('withRetry', () => {
   });
 });
 
+describe('isTransient', () => {
+  const fetchFailed = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code }) });
+
+  it.each([
+    ['a dropped connection (code)', Object.assign(new Error('read'), { code: 'ECONNRESET' })],
+    ['a refused connection (code)', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
+    ['a broken pipe', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })],
+    ['fetch failed with an undici cause', fetchFailed('UND_ERR_CONNECT_TIMEOUT')],
+    ['an undici socket error', Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })],
+    ['socket hang up', new Error('socket hang up')],
+    ['an abort by timeout', Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })],
+    ['the upload stall watchdog', new Error('upload timeout: no chunk acknowledged by http://b for 500 ms')],
+    ['HTTP 503 from a gateway', new Error('HTTP 503')],
+    ['429 from axios', new Error('Request failed with status code 429')],
+    ['a 5xx from the Irys SDK', new Error('whilst uploading Irys transaction: 502 Bad Gateway')],
+    ['a 5xx status field', { response: { status: 500 } }],
+    ['a chunk error object of the Irys SDK', { res: { status: 503 }, id: 1, offset: 0, size: 10 }],
+  ])('retries %s', (_what, error) => {
+    expect(isTransient(error)).toBe(true);
+  });
+
+  it.each([
+    ['a malformed data item', new Error('Owner must be 512 bytes, expected 512 bytes')],
+    ['a bad network setting', new Error('invalid network name')],
+    ['a client error', new Error('400 invalid signature')],
+    ['a 4xx from the Irys SDK', new Error('whilst uploading Irys transaction: 402 Not enough balance')],
+    ['a 404 from a gateway', new Error('HTTP 404 Not Found')],
+    ['a 404 status field, with a transient-sounding text', Object.assign(new Error('network timeout'), { status: 404 })],
+    ['an expired upload', new Error('Upload ID not found - your upload has probably expired.')],
+    ['fetch failed for a bad URL', Object.assign(new TypeError('fetch failed'), { cause: new TypeError('Invalid URL') })],
+    ['a thrown null', null],
+    ['a thrown string', 'invalid network name'],
+  ])('fails at once on %s', (_what, error) => {
+    expect(isTransient(error)).toBe(false);
+  });
+
+  it('gives up on a permanent error after one attempt', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => { calls++; throw new Error('expected 512 bytes'); }, { baseDelayMs: 1 })).rejects.toThrow('512');
+    expect(calls).toBe(1);
+  });
+});
+
 describe('readWallet', () => {
   it('names the file and the problem, never the contents', () => {
     const dir = tmpDir();
@@ -92,5 +137,18 @@ describe('readWallet', () => {
     try { readWallet(`${dir}/ec.json`); } catch (e) { message = (e as Error).message; }
     expect(message).toMatch(/is not an RSA JWK/);
     expect(message).not.toContain('secret-material');
+  });
+
+  it('refuses an RSA key that is not 4096 bits, naming its size, and accepts RSA-4096', async () => {
+    const dir = tmpDir();
+    for (const bits of [2048, 4096]) {
+      const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: bits });
+      write(dir, `rsa-${bits}.json`, JSON.stringify(privateKey.export({ format: 'jwk' })));
+    }
+    expect(() => readWallet(`${dir}/rsa-2048.json`)).toThrow(expect.objectContaining({
+      code: 'WALLET_INVALID', exitCode: 2,
+      message: `the wallet file ${dir}/rsa-2048.json holds an RSA key of 2048 bits; an Arweave wallet is RSA-4096 (a modulus of 512 bytes)`,
+    }));
+    expect(addressOf(readWallet(`${dir}/rsa-4096.json`))).toMatch(/^[\w-]{43}$/);
   });
 });

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config.js';
+import { resolveConfig, resolveNetwork } from '../../src/config.js';
+import { write } from '../helpers/project.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 describe('resolveConfig', () => {
   it('defaults the home to .arkive in the project directory', () => {
@@ -13,5 +15,41 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ cwd: '/p' }, { ARKIVE_HOME: '/e' }).home).toBe('/e');
     expect(resolveConfig({ cwd: '/p', home: 'rel' }, {}).home).toBe(path.resolve('rel'));
     expect(resolveConfig({ cwd: '/p' }, { ARKIVE_HOME: '' }).home).toBe('/p/.arkive');
+  });
+});
+
+describe('resolveConfig refuses a bad home up front', () => {
+  it('refuses a --home or $ARKIVE_HOME that is an existing file (exit 2)', () => {
+    const dir = tmpDir();
+    write(dir, 'afile', 'x');
+    const file = path.join(dir, 'afile');
+    expect(() => resolveConfig({ cwd: dir, home: file }, {})).toThrow(expect.objectContaining({
+      code: 'HOME_NOT_DIRECTORY', exitCode: 2, message: `--home ${file} is a file, not a directory`,
+    }));
+    expect(() => resolveConfig({ cwd: dir }, { ARKIVE_HOME: file })).toThrow(/\$ARKIVE_HOME .* is a file/);
+    expect(resolveConfig({ cwd: dir, home: path.join(dir, 'new') }, {}).home).toBe(path.join(dir, 'new'));
+  });
+});
+
+describe('resolveNetwork refuses bad endpoints and wallets up front', () => {
+  it.each([
+    [{ gateway: ['ftp://example.org'] }, '--gateway ($ARKIVE_GATEWAY) "ftp://example.org"'],
+    [{ gateway: ['http://ok.test', 'not a url'] }, '--gateway ($ARKIVE_GATEWAY) "not a url"'],
+    [{ gateway: ['http://ok.test'], bundler: 'file:///etc/passwd' }, '--bundler ($ARKIVE_BUNDLER) "file:///etc/passwd"'],
+    [{ gateway: ['http://ok.test'], aoMu: 'localhost:4002', aoCu: 'http://cu.test', registry: 'r' }, '--ao-mu ($ARKIVE_AO_MU) "localhost:4002"'],
+    [{ gateway: ['http://ok.test'], aoMu: 'http://mu.test', aoCu: 'javascript:alert(1)', registry: 'r' }, '--ao-cu ($ARKIVE_AO_CU) "javascript:alert(1)"'],
+  ])('refuses %j', (flags, named) => {
+    expect(() => resolveNetwork({ cwd: '/p', ...flags }, {})).toThrow(expect.objectContaining({
+      code: 'URL_INVALID', exitCode: 2, message: `${named} is not an http(s) URL`,
+    }));
+  });
+
+  it('refuses a non-http gateway from the environment too', () => {
+    expect(() => resolveNetwork({ cwd: '/p' }, { ARKIVE_GATEWAY: 'ws://x.test' })).toThrow(/not an http\(s\) URL/);
+  });
+
+  it('accepts http(s) endpoints', () => {
+    const net = resolveNetwork({ cwd: '/p', gateway: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', wallet: 'w.json' }, {});
+    expect(net).toMatchObject({ name: 'custom', gateways: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', walletFile: path.resolve('w.json') });
   });
 });

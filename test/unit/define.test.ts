@@ -49,3 +49,46 @@ describe('cleanItem', () => {
       .toEqual({ kind: 'quarantine', reason: 'json_malformed', message: 'm' });
   });
 });
+
+describe('cleanItem under hostile values', () => {
+  const deep = (depth: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = { a: v };
+    return v;
+  };
+  const loose = definePipeline({
+    name: 'loose', description: 'd', sources: [csv('a.csv')],
+    schema: z.object({ id: z.string(), payload: z.unknown() }), key: (r: { id: string }) => r.id,
+  });
+  const item = (fields: Record<string, unknown>) => ({ line: 7, raw: '', fields });
+
+  it('quarantines a value nested 10,000 deep as json_too_deep instead of overflowing the stack', () => {
+    expect(cleanItem(loose, 's', item({ id: 'k', payload: deep(10_000) }))).toMatchObject({ kind: 'quarantine', reason: 'json_too_deep' });
+    // The next item is unaffected.
+    expect(cleanItem(loose, 's', item({ id: 'k', payload: deep(50) }))).toMatchObject({ kind: 'record', key: 'k' });
+  });
+
+  it('quarantines a recursive clean() that overflows the stack on a deep value', () => {
+    const walk = (v: unknown): number => (typeof v === 'object' && v !== null ? 1 + walk((v as { a: unknown }).a) : 0);
+    const p = definePipeline({ ...base, name: 'walker', clean: (f) => ({ id: 'k', n: walk(f.payload) }) });
+    expect(cleanItem(p, 's', item({ payload: deep(100_000) }))).toMatchObject({ reason: 'json_too_deep' });
+  });
+
+  it.each([
+    ['null', null, 'null (not an Error)'],
+    ['undefined', undefined, 'undefined (not an Error)'],
+    ['a string', 'nope', '"nope" (not an Error)'],
+    ['a number', 42, '42 (not an Error)'],
+    ['an object without a prototype', Object.create(null), '[Object: null prototype] {} (not an Error)'],
+    ['an object whose toString throws', { toString() { throw new Error('no'); } }, '{ toString: [Function: toString] } (not an Error)'],
+    ['an Error whose message getter throws', Object.defineProperty(new Error(), 'message', { get() { throw new Error('x'); } }), '(a thrown value that cannot be described)'],
+  ])('quarantines a clean() that throws %s as clean_error', (_what, thrown, message) => {
+    const p = definePipeline({ ...base, name: 'thrower', clean: () => { throw thrown; } });
+    expect(cleanItem(p, 's', item({}))).toEqual({ kind: 'quarantine', reason: 'clean_error', message: `clean() threw: ${message}` });
+  });
+
+  it('quarantines a key() that throws null as bad_key', () => {
+    const p = definePipeline({ ...base, name: 'badkey', clean: () => ({ id: 'k', n: 1 }), key: () => { throw null; } });
+    expect(cleanItem(p, 's', item({}))).toEqual({ kind: 'quarantine', reason: 'bad_key', message: 'key() threw: null (not an Error)' });
+  });
+});

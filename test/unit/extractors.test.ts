@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csv } from '../../src/pipeline/csv-extractor.js';
@@ -22,6 +23,20 @@ describe('jsonl extractor', () => {
     ]);
     expect(got[2]!.error!.message).toBe('expected a JSON object, found an array');
   });
+
+  it('quarantines a line nested 10,000 deep as json_too_deep and reads on', async () => {
+    const cwd = tmpDir();
+    const deep = `{"id":"d","v":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const atLimit = `{"v":${'['.repeat(511)}${']'.repeat(511)}}`;
+    // Brackets inside strings (with escaped quotes) do not count.
+    const inString = `{"v":"\\\"${'['.repeat(2000)}"}`;
+    write(cwd, 'x.jsonl', `${deep}\n${atLimit}\n${inString}\n{"ok":true}\n`);
+    const got = await items(jsonl('x.jsonl'), cwd);
+    expect(got.map((i) => i.error?.code ?? 'ok')).toEqual(['json_too_deep', 'ok', 'ok', 'ok']);
+    expect(got[0]!.error!.message).toMatch(/deeper than 512 levels/);
+    const strict = await items(jsonl('x.jsonl', { maxDepth: 10 }), cwd);
+    expect(strict.map((i) => i.error?.code ?? 'ok')).toEqual(['json_too_deep', 'json_too_deep', 'ok', 'ok']);
+  });
 });
 
 describe('csv extractor', () => {
@@ -41,6 +56,39 @@ describe('csv extractor', () => {
     const got = await items(csv('x.csv', { maxRecordLines: 3 }), cwd);
     expect(got[0]).toMatchObject({ line: 2, error: { code: 'csv_unterminated_quote' } });
     expect(got.slice(1).every((i) => i.error?.code === 'csv_field_count')).toBe(true);
+  });
+
+  it('keeps a CRLF inside a quoted field as CRLF, and a U+FEFF that starts a field mid-file', async () => {
+    const cwd = tmpDir();
+    write(cwd, 'x.csv', '\uFEFFid,name\r\n1,"Ann\r\nMarie\nLou"\r\n\uFEFF2,b\r\n');
+    const got = await items(csv('x.csv'), cwd);
+    expect(got.map((i) => i.fields)).toEqual([{ id: '1', name: 'Ann\r\nMarie\nLou' }, { id: '\uFEFF2', name: 'b' }]);
+    expect(got[0]!.raw).toBe('1,"Ann\r\nMarie\nLou"');
+  });
+
+  it('quarantines a record over maxRecordBytes as record_too_large, on one line or spanning lines, and reads on', async () => {
+    const cwd = tmpDir();
+    const big = 'x'.repeat(5000);
+    write(cwd, 'x.csv', `id,name\n1,${big}\n2,"${'y'.repeat(3000)}\n${'y'.repeat(3000)}"\n3,ok\n`);
+    const got = await items(csv('x.csv', { maxRecordBytes: 4096 }), cwd);
+    expect(got.map((i) => [i.line, i.fields?.id ?? i.error?.code])).toEqual([[2, 'record_too_large'], [3, 'record_too_large'], [5, '3']]);
+    expect(got[0]!.raw).toBe(`1,${'x'.repeat(1022)}`);
+    expect(got[0]!.error!.message).toMatch(/^the record is 5002 bytes, over the limit of 4096/);
+    expect(got[1]!.error!.message).toMatch(/^the record is 6005 bytes/);
+  });
+
+  it.each([
+    ['Latin-1', Buffer.from('id,caf\xe9\n1,x\n', 'latin1'), /Latin-1 or Windows-1252/],
+    ['UTF-16LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\r\n1,x\r\n', 'utf16le')]), /UTF-16, with a byte-order mark/],
+    ['UTF-16BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('id,name\n1,x\n', 'utf16le').swap16()]), /UTF-16, with a byte-order mark/],
+    ['UTF-16LE without a BOM', Buffer.from('id,name\n1,x\n', 'utf16le'), /UTF-16 \(or binary data\)/],
+  ])('refuses a %s header with an error saying the file is not UTF-8 and how to declare it (exit 2)', async (_what, bytes, looks) => {
+    const cwd = tmpDir();
+    write(cwd, 'x.csv', bytes);
+    const error = await items(csv('x.csv', { name: 'export' }), cwd).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SOURCE_NOT_UTF8', exitCode: 2, hint: expect.stringContaining('`encoding:` option') });
+    expect((error as Error).message).toMatch(/^source "export" .*x\.csv:1: the file is not UTF-8/);
+    expect((error as Error).message).toMatch(looks);
   });
 
   it('refuses a missing file before reading, naming the source and the path', async () => {

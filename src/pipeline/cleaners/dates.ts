@@ -1,7 +1,10 @@
 // Parses the date formats real exports mix into one ISO calendar date (YYYY-MM-DD, UTC):
 // ISO dates and timestamps, US slashes (MM/DD/YYYY), European dots (DD.MM.YYYY),
 // "5 Apr 2023", "Apr 5, 2023", and Unix epoch seconds or milliseconds. Impossible
-// calendar dates (2023-02-30) are refused, not rolled over.
+// calendar dates (2023-02-30) are refused, not rolled over. A number is an epoch only with
+// the digits of one (9-10 for seconds, 12-13 for milliseconds, i.e. from 1973-03-03 until
+// 2286-11-20): 2023 is a year, not 33 minutes after 1970, and a year alone is no date, so
+// it is refused, as are negative and out-of-range numbers.
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -11,6 +14,8 @@ const EU = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
 const DAY_MONTH = /^(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})$/;
 const MONTH_DAY = /^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})$/;
 const EPOCH = /^\d{9,13}$/;
+const SECONDS = { min: 1e8, max: 1e10 };
+const MILLISECONDS = { min: 1e11, max: 1e13 };
 
 export function parseDate(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? fromEpoch(value) : undefined;
@@ -26,9 +31,11 @@ export function parseDate(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Epoch seconds (9-10 digits) or milliseconds (12-13 digits). */
+/** Epoch seconds (9-10 digits) or milliseconds (12-13 digits); anything else is refused. */
 function fromEpoch(n: number): string | undefined {
-  const ms = n >= 1e11 ? n : n * 1000;
+  const ms = n >= MILLISECONDS.min && n < MILLISECONDS.max ? n
+    : n >= SECONDS.min && n < SECONDS.max ? n * 1000 : undefined;
+  if (ms === undefined) return undefined;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 10);
 }
