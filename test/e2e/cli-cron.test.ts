@@ -104,9 +104,10 @@ describe('arkive cron', () => {
     const { stdout, stderr } = await sh('/bin/sh', ['-c', entries[0]!.command], { cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: tmpDir() } });
     expect(stdout + stderr).toBe('');
     const runs = JSON.parse((await arkive(['runs', '--json', '--home', home], { cwd })).stdout);
-    expect(runs[0]).toMatchObject({ status: 'released' });
-    const endpoints = ['--gateway', stack.gateway, '--ao-mu', stack.mu, '--ao-cu', stack.cu, '--registry', stack.registry];
-    const got = await arkive(['ao', 'get', 'nightly', '--json', '--home', tmpDir(), ...endpoints], { cwd });
+    expect(runs[0], JSON.stringify(runs[0])).toMatchObject({ status: 'released' });
+    // A fresh home trusts the wallet it is given: the publisher's.
+    const endpoints = ['--gateway', stack.gateway, '--wallet', stack.wallet, '--ao-mu', stack.mu, '--ao-cu', stack.cu, '--registry', stack.registry];
+    const got = await arkive(['ao', 'get', runs[0].pipeline, '--json', '--home', tmpDir(), ...endpoints], { cwd });
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout).contentId).toBe(runs[0].contentId);
   }, 180_000);
