@@ -63,7 +63,20 @@ export interface Config {
   killAt: string | undefined;
   /** How long a download may receive nothing before the next gateway is tried ($ARKIVE_FETCH_IDLE_TIMEOUT_MS, default 30 s). */
   fetchIdleTimeoutMs: number;
+  /** Deadline of each run stage ($ARKIVE_STAGE_TIMEOUT_MS: `ms` for all, or `stage=ms,…`; default 1 h, index 5 min). */
+  stageTimeoutMs: StageTimeouts;
+  /** How long the home's local permaweb server lingers without clients ($ARKIVE_DEVNET_IDLE_MS, default 15 s). */
+  devnetIdleMs: number;
 }
+
+export const RUN_STAGES = ['connect', 'load', 'finalize', 'publish', 'train', 'attest', 'index', 'close'] as const;
+export type StageTimeouts = Record<(typeof RUN_STAGES)[number], number>;
+const HOUR = 3_600_000;
+// Loading and publishing scale with the data (a 1 GiB checkpoint takes a while); connecting,
+// indexing and closing do not, and are where a dead network shows up as a hang.
+const DEFAULT_STAGE_TIMEOUTS: StageTimeouts = {
+  connect: 180_000, load: HOUR, finalize: HOUR, publish: 4 * HOUR, train: 4 * HOUR, attest: HOUR, index: 300_000, close: 120_000,
+};
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const cwd = path.resolve(options.cwd);
@@ -80,20 +93,10 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     devnetDir: path.join(home, 'devnet'),
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
     killAt: env.ARKIVE_TEST_KILL_AT || undefined,
-    fetchIdleTimeoutMs: fetchIdleTimeout(env.ARKIVE_FETCH_IDLE_TIMEOUT_MS),
+    fetchIdleTimeoutMs: wholeMs('ARKIVE_FETCH_IDLE_TIMEOUT_MS', env.ARKIVE_FETCH_IDLE_TIMEOUT_MS, 30_000, 100),
+    stageTimeoutMs: stageTimeouts(env.ARKIVE_STAGE_TIMEOUT_MS),
+    devnetIdleMs: wholeMs('ARKIVE_DEVNET_IDLE_MS', env.ARKIVE_DEVNET_IDLE_MS, 15_000, 0),
   };
-}
-
-function fetchIdleTimeout(value: string | undefined): number {
-  if (value === undefined || value === '') return 30_000;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 100) {
-    throw new UsageError({
-      code: 'CONFIG_INVALID', message: `ARKIVE_FETCH_IDLE_TIMEOUT_MS must be a whole number of milliseconds ≥ 100, not ${JSON.stringify(value)}`,
-      hint: 'Unset it (default 30000) or raise it for a slow gateway, e.g. 120000.',
-    });
-  }
-  return ms;
 }
 
 /** A home that exists must be a directory: refused before anything opens or creates files in it. */
@@ -110,6 +113,38 @@ function checkHome(home: string, given: string): void {
       hint: 'Point --home (or $ARKIVE_HOME) at a directory arkive may create and own, e.g. ./.arkive.',
     });
   }
+}
+
+function wholeMs(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const ms = Number(value);
+  if (Number.isInteger(ms) && ms >= min) return ms;
+  throw new UsageError({
+    code: 'CONFIG_INVALID', message: `${name} must be a whole number of milliseconds ≥ ${min}, not ${JSON.stringify(value)}`,
+    hint: `Unset it (default ${fallback}) or set a whole number of milliseconds.`,
+  });
+}
+
+/** `600000` (every stage) or `index=60000,publish=7200000` (those stages; the others keep their default). */
+function stageTimeouts(value: string | undefined): StageTimeouts {
+  const timeouts = { ...DEFAULT_STAGE_TIMEOUTS };
+  if (value === undefined || value.trim() === '') return timeouts;
+  if (!value.includes('=')) {
+    const ms = wholeMs('ARKIVE_STAGE_TIMEOUT_MS', value.trim(), HOUR, 1);
+    for (const stage of RUN_STAGES) timeouts[stage] = ms;
+    return timeouts;
+  }
+  for (const part of value.split(',')) {
+    const [stage = '', ms] = part.split('=').map((p) => p.trim());
+    if (!(RUN_STAGES as readonly string[]).includes(stage)) {
+      throw new UsageError({
+        code: 'CONFIG_INVALID', message: `ARKIVE_STAGE_TIMEOUT_MS names an unknown stage ${JSON.stringify(stage)}`,
+        hint: `Stages: ${RUN_STAGES.join(', ')}; e.g. ARKIVE_STAGE_TIMEOUT_MS=index=60000,publish=7200000.`,
+      });
+    }
+    timeouts[stage as keyof StageTimeouts] = wholeMs(`ARKIVE_STAGE_TIMEOUT_MS (${stage})`, ms, DEFAULT_STAGE_TIMEOUTS[stage as keyof StageTimeouts], 1);
+  }
+  return timeouts;
 }
 
 function leaseTtl(value: string | undefined): number {

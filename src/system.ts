@@ -21,6 +21,7 @@ import type { TrainStageDeps } from './pipeline/train-stage.js';
 import type { RunPipelineDeps } from './pipeline/run-pipeline.js';
 import { ModelsRepo } from './db/models-repo.js';
 import { ContentCache } from './retrieve/content-cache.js';
+import type { DevnetClient } from './devnet/devnet-client.js';
 
 export interface Store {
   database: Database;
@@ -42,7 +43,7 @@ export interface System {
   network(): NetworkConfig;
   /** Opens (creating and migrating on first use) the home's database. */
   openStore(): Promise<Store>;
-  /** Connects to the network: on `local`, starts the home's devnet in this process. */
+  /** Connects to the network: on `local`, to the home's devnet server (started when none runs). */
   openNetwork(): Promise<NetworkSession>;
   /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
   openReader(): Promise<ReaderSession>;
@@ -54,7 +55,7 @@ export interface System {
   runDeps(store: Store, openNetwork: (() => Promise<NetworkSession>) | undefined): RunHomeDeps;
 }
 
-export type RunHomeDeps = Store & Pick<RunPipelineDeps, 'cwd' | 'leaseTtlMs' | 'openNetwork' | 'publishDeps'>;
+export type RunHomeDeps = Store & Pick<RunPipelineDeps, 'cwd' | 'leaseTtlMs' | 'openNetwork' | 'publishDeps' | 'stageTimeoutMs'>;
 
 export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): System {
   const config = resolveConfig(options, env);
@@ -73,7 +74,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
       ...(config.killAt && { checkpoint: killAt(config.killAt) }),
     }),
     runDeps: (store, open) => ({
-      ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open,
+      ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open, stageTimeoutMs: config.stageTimeoutMs,
       publishDeps: (session) => system.publishDeps(store, session),
     }),
   };
@@ -143,30 +144,45 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** The local network: the home's own devnet, started in this process for this command. */
+/**
+ * The local network: the home's own devnet, served by one process per home (started on first
+ * use, see devnet-server.ts), which this command attaches to as a client.
+ */
 async function openDevnet(config: Config, net: NetworkConfig): Promise<NetworkSession> {
-  const { startDevnet } = await import('./devnet/devnet.js');
-  const devnet = await startDevnet({ dir: config.devnetDir, port: 0 });
+  const client = await connectLocal(config);
   try {
-    const uploader = await irysUploader(devnet.bundlerUrl, devnet.walletFile, devnet.gatewayUrl);
-    // The AO units start only when a run has releases to index (they cost a second and RAM).
-    let ao: Promise<{ index: AoIndex; stop(): Promise<void> }> | undefined;
+    const { gateway, bundler, walletFile } = client.info;
+    const uploader = await irysUploader(bundler, walletFile, gateway);
     return {
-      config: { ...net, gateways: [devnet.gatewayUrl], bundler: devnet.bundlerUrl, walletFile: devnet.walletFile },
+      config: { ...net, gateways: [gateway], bundler, walletFile },
       uploader,
-      gateway: new HttpGateway({ urls: [devnet.gatewayUrl] }),
-      settle: () => devnet.flush(),
-      index: async () => (await (ao ??= startLocalAo(config))).index,
+      gateway: new HttpGateway({ urls: [gateway] }),
+      settle: () => client.flush(),
+      // The server starts the AO units only when a run has releases to index (a second and RAM).
+      index: once(async () => localAoIndex(client)),
       close: async () => {
-        await devnet.flush();
-        await devnet.stop();
-        if (ao) await (await ao.catch(() => undefined))?.stop();
+        try {
+          await client.flush();
+        } finally {
+          client.detach();
+        }
       },
     };
   } catch (error) {
-    await devnet.stop();
+    client.detach();
     throw error;
   }
+}
+
+async function connectLocal(config: Config): Promise<DevnetClient> {
+  const { connectDevnet } = await import('./devnet/devnet-client.js');
+  return connectDevnet({ dir: config.devnetDir, idleMs: config.devnetIdleMs, timeoutMs: config.stageTimeoutMs.connect });
+}
+
+/** The registry on the home's local AO units (the real aos WASM), through its server. */
+async function localAoIndex(client: DevnetClient): Promise<AoIndex> {
+  const [ao, { AoconnectIndex }] = await Promise.all([client.ao(), import('./ao/aoconnect-index.js')]);
+  return AoconnectIndex.create({ mu: ao.mu, cu: ao.cu, gateway: ao.gateway, registry: ao.registry }, readWallet(client.info.walletFile));
 }
 
 export interface IndexSession {
@@ -181,22 +197,11 @@ async function openIndex(config: Config, net: NetworkConfig): Promise<IndexSessi
     const { AoconnectIndex } = await import('./ao/aoconnect-index.js');
     return { index: await AoconnectIndex.create(net.ao, wallet), close: async () => {} };
   }
-  const units = await startLocalAo(config);
-  return { index: units.index, close: units.stop };
-}
-
-/** The local AO units (the real aos WASM, state in the home) and the registry deployed in them. */
-async function startLocalAo(config: Config): Promise<{ index: AoIndex; stop(): Promise<void> }> {
-  const [{ startAoUnits }, { loadOrCreateWallet }, { AoconnectIndex }, { registrySource }] = await Promise.all([
-    import('./devnet/ao-units.js'), import('./devnet/dev-wallet.js'), import('./ao/aoconnect-index.js'), import('./ao/registry-source.js'),
-  ]);
-  const { jwk: wallet } = await loadOrCreateWallet({ file: path.join(config.devnetDir, 'wallet.json') });
-  const units = await startAoUnits({ dir: path.join(config.devnetDir, 'ao'), port: 0, wallet, registrySource: registrySource() });
+  const client = await connectLocal(config);
   try {
-    const index = await AoconnectIndex.create({ mu: units.muUrl, cu: units.cuUrl, gateway: units.gatewayUrl, registry: units.registry }, wallet);
-    return { index, stop: units.stop };
+    return { index: await localAoIndex(client), close: async () => client.detach() };
   } catch (error) {
-    await units.stop();
+    client.detach();
     throw error;
   }
 }
@@ -222,15 +227,12 @@ export async function openReader(config: Config, net: NetworkConfig): Promise<Re
   }
   const walletFile = path.join(config.devnetDir, 'wallet.json');
   const own = fs.existsSync(walletFile) ? [addressOf(readWallet(walletFile))] : [];
-  let devnet: Promise<{ gatewayUrl: string; stop(): Promise<void> }> | undefined;
+  let client: Promise<DevnetClient> | undefined;
   return {
-    gateways: async () => {
-      devnet ??= import('./devnet/devnet.js').then((m) => m.startDevnet({ dir: config.devnetDir, port: 0 }));
-      return [(await devnet).gatewayUrl];
-    },
+    gateways: async () => [(await (client ??= connectLocal(config))).info.gateway],
     trust: net.trust.length ? net.trust : own,
     networkKey: net.key,
     idleTimeoutMs: config.fetchIdleTimeoutMs,
-    close: async () => { if (devnet) await (await devnet).stop(); },
+    close: async () => { if (client) (await client.catch(() => undefined))?.detach(); },
   };
 }

@@ -1,11 +1,9 @@
 // `arkive dev`: serves the home's local permaweb in the foreground, for other tools (and
-// other homes, through `--gateway`/`--bundler`) to use, until SIGINT or SIGTERM.
+// other homes, through `--gateway`/`--bundler`) to use, until SIGINT or SIGTERM. It is the
+// home's devnet server (devnet-server.ts) on fixed ports: arkive commands on this home with
+// the `local` network use it as clients instead of starting one of their own.
 import { RuntimeFailure } from '../errors.js';
-import { startDevnet, type Devnet } from '../devnet/devnet.js';
-import path from 'node:path';
-import { readWallet } from '../archive/wallet.js';
-import { registrySource } from '../ao/registry-source.js';
-import { startAoUnits, type AoUnits } from '../devnet/ao-units.js';
+import { serveDevnet, type AoEndpoints, type ServedDevnet } from '../devnet/devnet-server.js';
 import { createSystem } from '../system.js';
 import type { CommandOptions } from './options.js';
 
@@ -20,41 +18,37 @@ export async function devCommand(options: DevCommandOptions): Promise<number> {
   const { config } = createSystem(options, options.env);
   const { io } = options;
   const port = options.port ?? 1984;
-  const devnet = await start(config.devnetDir, port, (line) => io.err(line));
-  let ao: AoUnits | undefined;
+  const served = await start(config.devnetDir, port, (line) => io.err(line));
+  const devnet = served.devnet;
   try {
     // The AO units take the five ports after the bundler's.
-    ao = await startAoUnits({
-      dir: path.join(config.devnetDir, 'ao'), port: port === 0 ? 0 : port + 2,
-      wallet: readWallet(devnet.walletFile), registrySource: registrySource(), log: (line) => io.err(line),
-    });
+    const ao: AoEndpoints = await served.ao();
     if (options.json) {
       // One line, first on stdout: scripts read it to find the endpoints.
       io.out(JSON.stringify({
-        gateway: devnet.gatewayUrl, bundler: devnet.bundlerUrl, mu: ao.muUrl, cu: ao.cuUrl, wallet: devnet.walletFile,
-        registry: ao.registry, aoGateway: ao.gatewayUrl, scheduler: ao.scheduler, module: ao.module, authority: ao.authority,
+        gateway: devnet.gatewayUrl, bundler: devnet.bundlerUrl, mu: ao.mu, cu: ao.cu, wallet: devnet.walletFile,
+        registry: ao.registry, aoGateway: ao.gateway, scheduler: ao.scheduler, module: ao.module, authority: ao.authority,
       }));
     } else {
       io.out(`local permaweb of ${config.home}`);
       io.out(`  gateway  ${devnet.gatewayUrl}   (GraphQL at ${devnet.gatewayUrl}/graphql)`);
       io.out(`  bundler  ${devnet.bundlerUrl}   (Irys protocol, token arweave)`);
       io.out(`  wallet   ${devnet.walletFile}   (${devnet.walletAddress})`);
-      io.out(`  AO       MU ${ao.muUrl}, CU ${ao.cuUrl}, SU ${ao.suUrl} (real aos WASM)`);
+      io.out(`  AO       MU ${ao.mu}, CU ${ao.cu}, SU ${ao.su} (real aos WASM)`);
       io.out(`  registry ${ao.registry}`);
       io.out('press Ctrl-C to stop');
     }
     await stopRequested(options.signal);
   } finally {
-    await ao?.stop();
-    await devnet.stop();
+    await served.stop();
   }
   if (!options.json) io.out('local permaweb stopped');
   return 0;
 }
 
-async function start(dir: string, port: number, log: (line: string) => void): Promise<Devnet> {
+async function start(dir: string, port: number, log: (line: string) => void): Promise<ServedDevnet> {
   try {
-    return await startDevnet({ dir, port, log });
+    return await serveDevnet({ dir, port, log, idleMs: Infinity });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     throw new RuntimeFailure({

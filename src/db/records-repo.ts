@@ -28,6 +28,9 @@ const TOUCH = `update records set seen_run = ?, origin = ?
 const CHANGE = `update records set hash = ?, data = ?, origin = ?, changed_run = ?, seen_run = ?
   where dataset = ? and key = ? and seen_run <> ?`;
 const FIRST = 'select hash, origin from records where dataset = ? and key = ?';
+// Keys are compared as SQLite orders them (BINARY), so `key > ?` continues exactly where `order by key` stopped.
+// The first page starts at >= '' (an empty key is still a key).
+const PAGE = (op: '>' | '>=') => `select key, hash, data from records where dataset = ? and key ${op} ? order by key limit ?`;
 
 export class RecordsRepo {
   constructor(private readonly database: Database) {}
@@ -69,12 +72,26 @@ export class RecordsRepo {
     return Number(row.n);
   }
 
-  /** The records of a dataset in key order, streamed (never the whole table in memory). */
-  *iterate(dataset: string): Generator<{ key: string; hash: string; data: string }> {
-    const { db, sqlite } = this.database;
-    const query = db.selectFrom('records').select(['key', 'hash', 'data'])
-      .where('dataset', '=', dataset).orderBy('key').compile();
-    yield* sqlite.prepare<unknown[], { key: string; hash: string; data: string }>(query.sql)
-      .iterate(...query.parameters);
+  /**
+   * The records of a dataset in key order, read in pages of `pageRows` (never the whole table
+   * in memory). Each page is one complete statement, keyed on the last key seen, so no
+   * statement stays open between pages: the snapshot awaits file writes while it consumes
+   * this, and an open better-sqlite3 iterator would make every other query on the shared
+   * connection (another pipeline's run in `arkive schedule`, a heartbeat) fail with "This
+   * database connection is busy executing a query". A pipeline's run lock keeps its dataset
+   * unchanged between pages.
+   */
+  *iterate(dataset: string, pageRows = 512): Generator<{ key: string; hash: string; data: string }> {
+    type Row = { key: string; hash: string; data: string };
+    const { sqlite } = this.database;
+    const first = sqlite.prepare<[string, string, number], Row>(PAGE('>='));
+    const next = sqlite.prepare<[string, string, number], Row>(PAGE('>'));
+    let after: string | null = null;
+    for (;;) {
+      const rows: Row[] = after === null ? first.all(dataset, '', pageRows) : next.all(dataset, after, pageRows);
+      yield* rows;
+      if (rows.length < pageRows) return;
+      after = rows.at(-1)!.key;
+    }
   }
 }

@@ -2,6 +2,7 @@
 // gateway and bundler, persisted in lmdb under `dir`, and the arkive registry process
 // deployed into them once:
 //   <dir>/lmdb/           wao's store: transactions, messages, results, process memories
+//   <dir>/units.lock      held while a process runs them (dir-lock.ts): one lmdb opener
 //   <dir>/registry.json   { registry, owner, sourceSha256 }: the registry's process ID, the
 //                         wallet that spawned it, the SHA-256 of the Lua last evaluated into it
 // A start with the same `dir` reuses the registry if the SU still knows it and the wallet is
@@ -15,6 +16,8 @@ import path from 'node:path';
 import Arweave from 'arweave';
 import type { JWKInterface } from './dev-wallet.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
+import { tryLock, type DirLock } from './dir-lock.js';
+import { LockHeldError } from '../errors.js';
 import { evalRegistry, spawnRegistry } from '../ao/spawn-registry.js';
 import { loadWao, startUnitsServer, type LogFn, type UnitPorts, type UnitsServer } from './wao-server-patches.js';
 
@@ -74,10 +77,12 @@ export async function startAoUnits(options: AoUnitsOptions): Promise<AoUnits> {
   if (openDirs.has(dir)) throw new Error(`the local AO units of ${dir} are already running in this process`);
   openDirs.add(dir);
   let units: UnitsServer | null = null;
+  let lock: DirLock | null = null;
   try {
     const port = options.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535 - 4) throw new Error(`invalid AO units port ${port}`);
     await fs.mkdir(path.join(dir, 'lmdb'), { recursive: true });
+    lock = takeUnitsLock(dir);
     const wao = await loadWao(options.log);
     const ports: UnitPorts = port === 0
       ? { ar: 0, bd: 0, mu: 0, su: 0, cu: 0 }
@@ -90,17 +95,29 @@ export async function startAoUnits(options: AoUnitsOptions): Promise<AoUnits> {
       wallet: options.wallet, source: options.registrySource,
     });
     const running = units;
+    const held = lock;
     let stopping: Promise<void> | null = null;
     return {
       gatewayUrl: urls.ar, bundlerUrl: urls.bd, muUrl: urls.mu, suUrl: urls.su, cuUrl: urls.cu,
       scheduler: wao.scheduler, authority: wao.mu.addr, module: AOS_MODULE, registry,
-      stop: () => (stopping ??= running.close().finally(() => { openDirs.delete(dir); })),
+      stop: () => (stopping ??= running.close().finally(() => { held.release(); openDirs.delete(dir); })),
     };
   } catch (error) {
     if (units) await units.close().catch(() => {});
+    lock?.release();
     openDirs.delete(dir);
     throw error;
   }
+}
+
+function takeUnitsLock(dir: string): DirLock {
+  const lock = tryLock(path.join(dir, 'units.lock'));
+  if (!('holder' in lock)) return lock;
+  throw new LockHeldError({
+    code: 'AO_UNITS_LOCKED',
+    message: `the local AO units in ${dir} are already running in process ${lock.holder.pid} (since ${lock.holder.acquiredAt})`,
+    hint: 'Use those (arkive commands on this home connect to them by themselves), or stop that process first.',
+  });
 }
 
 async function deployRegistry(options: {

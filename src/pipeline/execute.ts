@@ -16,6 +16,8 @@ import { allIndexed, indexReleases } from '../ao/indexer.js';
 import { attestItems } from '../ao/attest.js';
 import type { RunObserver, RunStage } from './run-events.js';
 import type { ExtractContext, Extractor, RawItem } from './source.js';
+import { StageClock, stageTimeout, withTimeout } from './stage-deadline.js';
+import type { StageTimeouts } from '../config.js';
 
 export interface RunDeps {
   database: Database;
@@ -31,6 +33,8 @@ export interface RunDeps {
   /** Called before each stage; throwing stops the run there (lost lock, SIGTERM). */
   beforeStage?: ((stage: RunStage) => void) | undefined;
   observer?: RunObserver | undefined;
+  /** Deadline of each stage (config.stageTimeoutMs); a stage without one may take forever. */
+  stageTimeoutMs?: Partial<StageTimeouts> | undefined;
 }
 
 export interface RunResult {
@@ -70,12 +74,15 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
   let failure: ArkiveError | undefined;
   const artifacts: Artifact[] = [];
   const indexing: Indexing = { indexed: null };
+  const clock = new StageClock(pipeline.name, deps.stageTimeoutMs ?? {});
   try {
-    status = await runStages(pipeline, runId, counts, artifacts, deps, indexing);
+    status = await clock.race(runStages(pipeline, runId, counts, artifacts, { ...deps, clock }, indexing));
     if (indexing.indexed === false && status === 'released') status = 'released-not-indexed';
   } catch (error) {
     failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
     if (failure.code === 'RUN_INTERRUPTED') status = 'interrupted';
+  } finally {
+    clock.stop();
   }
   const durationMs = now().getTime() - started.getTime();
   const dataset = artifacts.find((a) => a.kind === 'dataset');
@@ -98,14 +105,17 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
 
 /** extract → clean → validate → load → finalize, then publish when a network is given. */
 async function runStages(
-  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps, indexing: Indexing,
+  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps & { clock: StageClock }, indexing: Indexing,
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd };
   const begin = (stage: RunStage) => {
     deps.publish?.checkpoint?.(`before-${stage}`);
     deps.beforeStage?.(stage);
+    // Indexing bounds itself: a release is committed by then, so a hung registry is not a failed run.
+    deps.clock.enter(stage, stage !== 'index');
     deps.observer?.stage?.(stage, { runId, pipeline: pipeline.name, counts });
   };
+  deps.clock.enter('load');
   const checks = await Promise.all(pipeline.sources.map((source) => source.check(ctx)));
   const bytesTotal = checks.every((c) => c.bytes !== undefined) ? checks.reduce((n, c) => n + c.bytes!, 0) : null;
   begin('load');
@@ -129,7 +139,9 @@ async function runStages(
     begin('attest');
     await attestReleases(artifacts, publish);
   }
-  Object.assign(indexing, await indexStage(artifacts, publish, () => begin('index')));
+  const indexMs = deps.stageTimeoutMs?.index;
+  Object.assign(indexing, await indexStage(artifacts, publish, () => begin('index'),
+    (work) => withTimeout(work, indexMs, () => stageTimeout(pipeline.name, 'index', indexMs!))));
   publish.checkpoint?.('after-index');
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
 }
@@ -151,7 +163,9 @@ type Indexing = { indexed: boolean | null; indexError?: ArkiveError };
  * Registers the run's releases in the AO registry. The releases are committed already, so a
  * failure here never fails the run: it is reported (released-not-indexed) for `arkive ao sync`.
  */
-async function indexStage(artifacts: Artifact[], publish: TrainStageDeps, begin: () => void): Promise<Indexing> {
+async function indexStage(
+  artifacts: Artifact[], publish: TrainStageDeps, begin: () => void, bounded: (work: Promise<void>) => Promise<void>,
+): Promise<Indexing> {
   begin();
   const versions = artifacts.map((a) => ({ name: a.name, version: a.version }));
   const ledger = { releases: publish.releases, models: publish.models, network: publish.network.config.key };
@@ -159,10 +173,14 @@ async function indexStage(artifacts: Artifact[], publish: TrainStageDeps, begin:
     if (!publish.network.index) return { indexed: null };
     // An unchanged re-run (cron, hourly) need not start or reach AO for what is registered.
     if (await allIndexed(versions, ledger, publish.network.config.ao?.registry)) return { indexed: true };
-    const index = await publish.network.index();
-    if (!index) return { indexed: null };
-    await indexReleases(versions, { ...ledger, index });
-    return { indexed: true };
+    const { index } = publish.network;
+    let configured = true;
+    await bounded((async () => {
+      const registry = await index();
+      if (registry) await indexReleases(versions, { ...ledger, index: registry });
+      else configured = false;
+    })());
+    return { indexed: configured ? true : null };
   } catch (error) {
     return { indexed: false, indexError: asArkiveError(error, 'indexing the releases in the AO registry') };
   }

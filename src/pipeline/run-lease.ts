@@ -65,6 +65,23 @@ function heartbeat(o: { leases: LeasesRepo; pipeline: string; runId: string; ttl
   };
   const timer = setInterval(beat, Math.max(50, Math.floor(o.ttlMs / 4)));
   timer.unref();
+  const release = () => {
+    clearInterval(timer);
+    process.off('exit', onExit);
+    if (!released && !lost) o.leases.release(o.pipeline, o.runId);
+    released = true;
+  };
+  // Any process.exit (a second Ctrl-C, the CLI's exit backstop, an uncaught error) still frees
+  // the lock: the release is synchronous SQLite, which an exit handler may do. Only SIGKILL
+  // leaves it to expire.
+  const onExit = () => {
+    try {
+      release();
+    } catch {
+      // the database is gone: the lease expires instead
+    }
+  };
+  process.on('exit', onExit);
   return {
     runId: o.runId,
     tookOver: o.tookOver,
@@ -73,11 +90,7 @@ function heartbeat(o: { leases: LeasesRepo; pipeline: string; runId: string; ttl
       renew();
       if (lost) throw leaseLost(o.pipeline, o.runId, stage, o.ttlMs);
     },
-    release: () => {
-      clearInterval(timer);
-      if (!released && !lost) o.leases.release(o.pipeline, o.runId);
-      released = true;
-    },
+    release,
   };
 }
 

@@ -9,6 +9,7 @@ import { interrupted, type RunObserver, type RunStage } from './run-events.js';
 import { newRunId } from './run-id.js';
 import { acquireRunLease, type RunLease } from './run-lease.js';
 import type { TrainStageDeps } from './train-stage.js';
+import { stageTimeout, withTimeout } from './stage-deadline.js';
 
 export interface RunPipelineDeps extends Omit<RunDeps, 'publish' | 'runId' | 'beforeStage'> {
   leases: LeasesRepo;
@@ -29,8 +30,12 @@ export async function runPipeline(pipeline: Pipeline, deps: RunPipelineDeps): Pr
     leases: deps.leases, runs: deps.runs, pipeline: pipeline.name, runId, ttlMs: deps.leaseTtlMs,
   });
   deps.onLocked?.(lease);
+  const limit = <T>(stage: 'connect' | 'close', work: Promise<T>) => {
+    const ms = deps.stageTimeoutMs?.[stage];
+    return withTimeout(work, ms, () => stageTimeout(pipeline.name, stage, ms!));
+  };
   try {
-    const network = deps.openNetwork && (await deps.openNetwork());
+    const network = deps.openNetwork && (await limit('connect', deps.openNetwork()));
     try {
       return await executeRun(pipeline, {
         ...deps,
@@ -43,7 +48,8 @@ export async function runPipeline(pipeline: Pipeline, deps: RunPipelineDeps): Pr
         observer: touching(lease, deps.observer),
       });
     } finally {
-      await network?.close();
+      // Bounded: a network that hangs on close must not keep the lock (released below) or the process.
+      if (network) await limit('close', network.close());
     }
   } finally {
     lease.release();

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
-import { arkive } from '../helpers/cli.js';
+import { createInterface } from 'node:readline';
+import { arkive, spawnArkive } from '../helpers/cli.js';
+import { seedWallets } from '../helpers/devnet.js';
 import { arkiveEntry, newProject, write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -74,6 +76,41 @@ describe('arkive cron', () => {
       .toEqual(['nightly released', 'quarter-past released', 'workdays released']);
     expect(fs.existsSync(path.join(home, 'arkive.db'))).toBe(true);
   }, 120_000);
+
+  it('carries every network option given (flag or environment) into each line, and a line run as-is indexes', async () => {
+    const devHome = tmpDir();
+    await seedWallets(path.join(devHome, 'devnet'));
+    const dev = spawnArkive(['dev', '--json', '--port', '0', '--home', devHome]);
+    const stack = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: dev.stdout! }).once('line', resolve)));
+    const cwd = newProject();
+    write(cwd, 'rows.jsonl', '{"id":"a"}\n{"id":"b"}\n');
+    pipeline(cwd, 'nightly', '0 3 * * *');
+    pipeline(cwd, 'hourly', '0 * * * *');
+    const home = tmpDir();
+    const trusted = 't'.repeat(43);
+    const given = {
+      '--gateway': stack.gateway, '--bundler': stack.bundler, '--wallet': stack.wallet,
+      '--ao-mu': stack.mu, '--ao-cu': stack.cu, '--registry': stack.registry, '--ao-gateway': stack.aoGateway,
+    };
+    // --trust comes from the environment: cron's own environment will not have it.
+    const result = await arkive(['cron', '--home', home, ...Object.entries(given).flat()], { cwd, env: { ARKIVE_TRUST: trusted } });
+    expect(result.code, result.stderr).toBe(0);
+    const entries = parseCrontab(result.stdout);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      for (const [flag, value] of [...Object.entries(given), ['--trust', trusted]]) expect(entry.command).toContain(`${flag} ${value}`);
+    }
+    const sh = promisify(execFile);
+    const { stdout, stderr } = await sh('/bin/sh', ['-c', entries[0]!.command], { cwd: '/', env: { PATH: '/usr/bin:/bin', HOME: tmpDir() } });
+    expect(stdout + stderr).toBe('');
+    const runs = JSON.parse((await arkive(['runs', '--json', '--home', home], { cwd })).stdout);
+    expect(runs[0], JSON.stringify(runs[0])).toMatchObject({ status: 'released' });
+    // A fresh home trusts the wallet it is given: the publisher's.
+    const endpoints = ['--gateway', stack.gateway, '--wallet', stack.wallet, '--ao-mu', stack.mu, '--ao-cu', stack.cu, '--registry', stack.registry];
+    const got = await arkive(['ao', 'get', runs[0].pipeline, '--json', '--home', tmpDir(), ...endpoints], { cwd });
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout).contentId).toBe(runs[0].contentId);
+  }, 180_000);
 
   it('exits 2 when no pipeline has a schedule', async () => {
     const cwd = newProject();
