@@ -9,7 +9,7 @@ import { checkPath, CARD_PATH, type PathManifest } from '../archive/manifest.js'
 import { IntegrityError } from '../errors.js';
 import { parseCard, type Card } from '../snapshot/card.js';
 import type { ContentCache } from './content-cache.js';
-import { verifyItem } from './verify-item.js';
+import { verifyItem } from '../archive/verify-item.js';
 
 export interface ReleaseFileRef {
   path: string;
