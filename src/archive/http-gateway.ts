@@ -1,8 +1,9 @@
 // Gateway over HTTP: ArLocal, an ar.io node or arweave.net all serve GraphQL at /graphql and
 // item data at /<id>. Each request tries the gateways in order and moves on after an error or
 // a timeout, so one gateway being down does not stop a run.
+import { createHash } from 'node:crypto';
 import { RuntimeFailure } from '../errors.js';
-import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
+import type { Gateway, GatewayItem, ItemQuery, RawDigest } from './gateway.js';
 
 const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size } block { height }';
 
@@ -78,6 +79,19 @@ export class HttpGateway implements Gateway {
     });
   }
 
+  async rawDigest(id: string, maxBytes: number): Promise<RawDigest> {
+    return this.tryEach(`/raw/${id}`, async (url) => {
+      const res = await fetch(`${url}/raw/${id}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const declared = Number(res.headers.get('content-length') ?? 0);
+      if (declared > maxBytes) {
+        await res.body?.cancel();
+        throw new Error(`body of ${declared} bytes, over the ${maxBytes} expected`);
+      }
+      return hashBounded(res.body, maxBytes);
+    });
+  }
+
   private async tryEach<T>(what: string, fn: (url: string) => Promise<T>): Promise<T> {
     const failures: string[] = [];
     for (const url of this.urls) {
@@ -93,4 +107,24 @@ export class HttpGateway implements Gateway {
       hint: 'Check the gateway URLs (--gateway or $ARKIVE_GATEWAY) and the network; for the local network, check the home is not damaged.',
     });
   }
+}
+
+/** sha256 and sha384 of a body, cut off as soon as it passes maxBytes. */
+async function hashBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<RawDigest> {
+  const sha256 = createHash('sha256');
+  const sha384 = createHash('sha384');
+  let byteLength = 0;
+  if (body) {
+    const reader = body.getReader();
+    for (let part = await reader.read(); !part.done; part = await reader.read()) {
+      byteLength += part.value.byteLength;
+      if (byteLength > maxBytes) {
+        await reader.cancel();
+        throw new Error(`body over the ${maxBytes} bytes expected`);
+      }
+      sha256.update(part.value);
+      sha384.update(part.value);
+    }
+  }
+  return { byteLength, sha256: sha256.digest('hex'), sha384: sha384.digest() };
 }

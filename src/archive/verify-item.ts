@@ -34,6 +34,20 @@ const RSA_BYTES = 512;
 const OPTIONAL_FIELD_BYTES = 32;
 
 export async function verifyItem(header: ItemHeader, data: Uint8Array): Promise<VerifyResult> {
+  return verifyItemDigest(header, { byteLength: data.byteLength, sha384: sha384(data) });
+}
+
+/** The data of an item as its signature covers it: its length and SHA-384. */
+export interface DataDigest {
+  byteLength: number;
+  sha384: Uint8Array;
+}
+
+/**
+ * verifyItem from the data's length and SHA-384 instead of its bytes, so an item of any
+ * size can be verified while it streams past (only the data's own hash enters the payload).
+ */
+export async function verifyItemDigest(header: ItemHeader, data: DataDigest): Promise<VerifyResult> {
   try {
     const owner = decodeField('owner key', header.owner.key, RSA_BYTES);
     const address = sha256(owner);
@@ -65,7 +79,7 @@ interface PayloadParts {
   target: Uint8Array;
   anchor: Uint8Array;
   tags: Uint8Array;
-  data: Uint8Array;
+  data: DataDigest;
 }
 
 function signingPayload(parts: PayloadParts): Buffer {
@@ -77,11 +91,16 @@ function signingPayload(parts: PayloadParts): Buffer {
     parts.target,
     parts.anchor,
     parts.tags,
-    parts.data,
+    new HashedBlob(parts.data),
   ]);
 }
 
-type DeepHashChunk = Uint8Array | DeepHashChunk[];
+/** A blob of the deep hash given by its length and SHA-384 rather than its bytes. */
+class HashedBlob {
+  constructor(readonly digest: DataDigest) {}
+}
+
+type DeepHashChunk = Uint8Array | HashedBlob | DeepHashChunk[];
 
 /** Arweave's deep hash (arbundles deepHash.js), SHA-384 over tagged blobs and lists. */
 function deepHash(chunk: DeepHashChunk): Buffer {
@@ -90,8 +109,9 @@ function deepHash(chunk: DeepHashChunk): Buffer {
     for (const child of chunk) acc = sha384(Buffer.concat([acc, deepHash(child)]));
     return acc;
   }
-  const tag = sha384(Buffer.from(`blob${chunk.byteLength}`));
-  return sha384(Buffer.concat([tag, sha384(chunk)]));
+  const { byteLength, sha384: hashed } = chunk instanceof HashedBlob ? chunk.digest : { byteLength: chunk.byteLength, sha384: sha384(chunk) };
+  const tag = sha384(Buffer.from(`blob${byteLength}`));
+  return sha384(Buffer.concat([tag, hashed]));
 }
 
 /**

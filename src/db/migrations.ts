@@ -174,10 +174,20 @@ const indexing: Migration = {
   },
 };
 
+// A chunk's canonical rows sha256 beside its stored sha256: chunks are deduplicated by their
+// rows, so one compressed by another zlib (other bytes, same rows) is still found.
+const rowsKey: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('uploads').addColumn('rows_sha256', 'text').execute();
+    await db.schema.createIndex('uploads_by_rows').on('uploads').columns(['owner', 'rows_sha256']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
   '0003_models': models,
   '0004_operation': operation,
   '0005_indexing': indexing,
+  '0006_rows_key': rowsKey,
 };

@@ -1,11 +1,14 @@
 // The publish stage of a run: snapshot the dataset's records (key order, content-defined
-// chunks) into a staging directory of the home, then publish it as a release. The staging
+// chunks) into a staging directory of the home, then publish it as a release. A chunk whose
+// rows this wallet already archived (under other compressed bytes) is listed as that item,
+// so it is reused and the card names the bytes it references. The staging
 // directory is removed once the release is committed; a killed run simply snapshots again
 // (same records, same bytes) and resumes its pending release.
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import { z } from 'zod';
+import { reuseByRows } from '../archive/dedup.js';
 import type { NetworkSession } from '../archive/network.js';
 import { publishRelease, type ReleaseResult } from '../archive/publish-release.js';
 import type { RecordsRepo } from '../db/records-repo.js';
@@ -14,7 +17,7 @@ import type { UploadsRepo } from '../db/uploads-repo.js';
 import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
-import { writeSnapshot } from '../snapshot/snapshot.js';
+import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
 
 export interface PublishStageDeps {
@@ -28,6 +31,8 @@ export interface PublishStageDeps {
   cache?: ContentCache | undefined;
   /** Told the bytes of data files archived so far, of the release's total. */
   progress?: ((name: string, done: number, total: number) => void) | undefined;
+  /** How chunks are compressed (default: Node's zlib, pinned parameters; Parquet SNAPPY). */
+  compression?: SnapshotCompression | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -43,7 +48,9 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     rows: deps.records.iterate(pipeline.dataset), dir, format,
     ...(pipeline.snapshot.targetChunkBytes && { targetChunkBytes: pipeline.snapshot.targetChunkBytes }),
     ...(format === 'parquet' && { columns: parquetColumns(schema) }),
+    compression: deps.compression,
   });
+  const chunks = await listedChunks(pipeline.dataset, snapshot, deps);
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const result = await publishRelease({
     ...common,
@@ -52,10 +59,11 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     license: pipeline.snapshot.license,
     schemaSha256: hash('sha256', canonicalJson(schema)),
     dir,
+    digest: snapshot.digest,
     rows: snapshot.rows,
-    files: snapshot.chunks.map((c) => ({ path: c.path, sha256: c.sha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
+    files: chunks.map((c) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
     card: (release) => cardBytes(buildCard({
-      ...common, ...release, schema, format, chunks: snapshot.chunks,
+      ...common, ...release, schema, format, chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
   }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress });
@@ -63,6 +71,14 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };
+}
+
+/** The chunks as the release lists them; unchanged content needs no lookups (it is no new version). */
+async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[]> {
+  const latest = await deps.releases.latest(deps.network.config.key, name);
+  if (latest?.digest === snapshot.digest) return snapshot.chunks;
+  const { gateway, uploader } = deps.network;
+  return reuseByRows(snapshot.chunks, uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };
