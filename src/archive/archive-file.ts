@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { hash } from 'node:crypto';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { IntegrityError, RuntimeFailure } from '../errors.js';
-import { findBySha } from './dedup.js';
+import { findBySha, rowsKey } from './dedup.js';
 import type { Gateway } from './gateway.js';
 import { withRetry } from './retry.js';
 import type { Tag } from './tags.js';
@@ -17,7 +17,7 @@ export interface FileToArchive {
   /** Where the bytes are on disk. */
   file: string;
   sha256: string;
-  /** A chunk's canonical rows sha256, kept in the ledger so the chunk is found by its rows. */
+  /** A chunk's canonical rows sha256, kept in the ledger (with its Content-Type tag) so the chunk is found by its rows. */
   rowsSha256?: string | undefined;
   size: number;
   kind: string;
@@ -44,8 +44,9 @@ export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<
   const owner = deps.uploader.address;
   const known = await findBySha(owner, { sha256: f.sha256, size: f.size }, { ...deps, now });
   if (known) return { id: known, uploadedBytes: 0, reusedBytes: f.size };
-  const rows = f.rowsSha256 ?? null;
-  const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind, rows_sha256: rows }, now());
+  const type = f.tags.find((t) => t.name === 'Content-Type')?.value;
+  const rows = f.rowsSha256 && type ? rowsKey(f.rowsSha256, type) : null;
+  const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind, rows_key: rows }, now());
   const onRetry = (error: unknown) => deps.uploads.countAttempt(owner, f.sha256, (error as Error).message, now());
   let id: string;
   let receipt: unknown;
@@ -60,7 +61,7 @@ export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<
     id = signed.id;
   }
   await deps.uploads.update(owner, f.sha256, {
-    state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null, ...(rows && { rows_sha256: rows }),
+    state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null, ...(rows && { rows_key: rows }),
   }, now());
   return { id, uploadedBytes: f.size, reusedBytes: 0 };
 }

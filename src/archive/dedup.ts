@@ -10,9 +10,11 @@
 // - the data: `/raw/<id>` read with a bound (never more than the size we expect), its
 //   length the size the header claims and its sha256 the item's Content-SHA256.
 //
-// For a chunk found by its rows, the item's rows claim is believed because our wallet signed
-// it; its stored bytes may differ from ours (another compressor), so the caller must list
-// the item's own sha256 and size for that chunk, which is what retrieval then verifies.
+// A chunk is found by its rows key: its canonical rows sha256 (tag Arkive-Rows-SHA256) and
+// its content type (the format: a JSON Lines chunk is no Parquet chunk). The item's rows
+// claim is believed because our wallet signed it; its stored bytes may differ from ours
+// (another compressor), so the caller must list the item's own sha256 and size for that
+// chunk, which is what retrieval then verifies.
 import PQueue from 'p-queue';
 import type { Upload, UploadsRepo } from '../db/uploads-repo.js';
 import type { Gateway, GatewayItem } from './gateway.js';
@@ -36,7 +38,18 @@ export interface DedupDeps {
 /** What a hit must hold: these exact bytes, or a chunk with these rows (bytes of at most maxSize). */
 export type Wanted =
   | { sha256: string; size: number }
-  | { rowsSha256: string; maxSize: number };
+  | RowsWanted;
+
+export interface RowsWanted {
+  rowsSha256: string;
+  contentType: string;
+  maxSize: number;
+}
+
+/** The ledger's key of a chunk's rows: the same rows in another format are another chunk. */
+export function rowsKey(rowsSha256: string, contentType: string): string {
+  return `${rowsSha256} ${contentType}`;
+}
 
 /** GraphQL hits looked at before giving up (a liar may put a bogus one first). */
 const CANDIDATES = 3;
@@ -50,8 +63,8 @@ export async function findBySha(owner: string, want: { sha256: string; size: num
 }
 
 /** An item of `owner` holding a chunk with these canonical rows, compressed in any way. */
-export async function findByRows(owner: string, want: { rowsSha256: string; maxSize: number }, deps: DedupDeps): Promise<Reusable | undefined> {
-  const entry = await deps.uploads.byRows(owner, want.rowsSha256);
+export async function findByRows(owner: string, want: RowsWanted, deps: DedupDeps): Promise<Reusable | undefined> {
+  const entry = await deps.uploads.byRows(owner, rowsKey(want.rowsSha256, want.contentType));
   if (entry) return reusableOf(entry);
   return findVerified(owner, want, deps);
 }
@@ -62,14 +75,14 @@ function reusableOf(entry: Upload): Reusable {
 
 /** The first of the gateway's hits that verifies, recorded in the ledger as confirmed. */
 async function findVerified(owner: string, want: Wanted, deps: DedupDeps): Promise<Reusable | undefined> {
-  const tag = 'sha256' in want
-    ? { name: 'Content-SHA256', values: [want.sha256] }
-    : { name: 'Arkive-Rows-SHA256', values: [want.rowsSha256] };
-  const found = await deps.gateway.query({ owners: [owner], tags: [{ name: 'App-Name', values: [APP_NAME] }, tag], first: CANDIDATES });
+  const tags = 'sha256' in want
+    ? [{ name: 'Content-SHA256', values: [want.sha256] }]
+    : [{ name: 'Arkive-Rows-SHA256', values: [want.rowsSha256] }, { name: 'Content-Type', values: [want.contentType] }];
+  const found = await deps.gateway.query({ owners: [owner], tags: [{ name: 'App-Name', values: [APP_NAME] }, ...tags], first: CANDIDATES });
   for (const item of found.slice(0, CANDIDATES)) {
     const hit = await verifyHit(item, owner, want, deps.gateway);
     if (!hit) continue;
-    await record(owner, hit, 'rowsSha256' in want ? want.rowsSha256 : tagOf(item, 'Arkive-Rows-SHA256'), deps);
+    await record(owner, hit, ledgerRowsKey(item), deps);
     return hit;
   }
   return undefined;
@@ -99,17 +112,25 @@ function claimOf(item: GatewayItem, owner: string, want: Wanted): Reusable | und
   const size = Number(item.data?.size);
   if (!sha256 || !HEX64.test(sha256) || !Number.isSafeInteger(size) || size < 0) return undefined;
   if ('sha256' in want) return sha256 === want.sha256 && size === want.size ? { id: item.id, sha256, size } : undefined;
-  return tagOf(item, 'Arkive-Rows-SHA256') === want.rowsSha256 && size <= want.maxSize ? { id: item.id, sha256, size } : undefined;
+  const same = tagOf(item, 'Arkive-Rows-SHA256') === want.rowsSha256 && tagOf(item, 'Content-Type') === want.contentType;
+  return same && size <= want.maxSize ? { id: item.id, sha256, size } : undefined;
+}
+
+/** A verified item's rows key, from its (signed) tags, if it is a chunk. */
+function ledgerRowsKey(item: GatewayItem): string | undefined {
+  const rows = tagOf(item, 'Arkive-Rows-SHA256');
+  const type = tagOf(item, 'Content-Type');
+  return rows && type ? rowsKey(rows, type) : undefined;
 }
 
 function tagOf(item: GatewayItem, name: string): string | undefined {
   return item.tags.find((t) => t.name === name)?.value;
 }
 
-async function record(owner: string, hit: Reusable, rowsSha256: string | undefined, deps: DedupDeps): Promise<void> {
+async function record(owner: string, hit: Reusable, key: string | undefined, deps: DedupDeps): Promise<void> {
   const now = deps.now();
-  await deps.uploads.begin({ owner, sha256: hit.sha256, size: hit.size, kind: 'found', rows_sha256: rowsSha256 ?? null }, now);
-  await deps.uploads.update(owner, hit.sha256, { state: 'confirmed', item_id: hit.id, ...(rowsSha256 && { rows_sha256: rowsSha256 }) }, now);
+  await deps.uploads.begin({ owner, sha256: hit.sha256, size: hit.size, kind: 'found', rows_key: key ?? null }, now);
+  await deps.uploads.update(owner, hit.sha256, { state: 'confirmed', item_id: hit.id, ...(key && { rows_key: key }) }, now);
 }
 
 /** A file as a release lists it: the stored bytes' sha256 and size, and a chunk's rows sha256. */
@@ -126,11 +147,11 @@ export interface Listed {
  * match is looked for among items of at most twice the chunk's size (plus 1 MiB): reusing
  * a far larger one would not be worth it, and the bound caps what a gateway can make us read.
  */
-export async function reuseByRows<T extends Listed>(files: readonly T[], owner: string, deps: DedupDeps): Promise<T[]> {
+export async function reuseByRows<T extends Listed>(files: readonly T[], contentType: string, owner: string, deps: DedupDeps): Promise<T[]> {
   const queue = new PQueue({ concurrency: 4 });
   return Promise.all(files.map((f) => queue.add(async () => {
     if (!f.rowsSha256) return f;
-    const hit = await findByRows(owner, { rowsSha256: f.rowsSha256, maxSize: 2 * f.bytes + 2 ** 20 }, deps);
+    const hit = await findByRows(owner, { rowsSha256: f.rowsSha256, contentType, maxSize: 2 * f.bytes + 2 ** 20 }, deps);
     return hit ? { ...f, sha256: hit.sha256, bytes: hit.size } : f;
   })));
 }

@@ -174,12 +174,13 @@ const indexing: Migration = {
   },
 };
 
-// A chunk's canonical rows sha256 beside its stored sha256: chunks are deduplicated by their
-// rows, so one compressed by another zlib (other bytes, same rows) is still found.
+// A chunk's rows key (its canonical rows sha256 and content type, dedup.ts) beside its stored
+// sha256: chunks are deduplicated by their rows, so one compressed by another zlib (other
+// bytes, same rows) is still found.
 const rowsKey: Migration = {
   async up(db: Kysely<any>) {
-    await db.schema.alterTable('uploads').addColumn('rows_sha256', 'text').execute();
-    await db.schema.createIndex('uploads_by_rows').on('uploads').columns(['owner', 'rows_sha256']).execute();
+    await db.schema.alterTable('uploads').addColumn('rows_key', 'text').execute();
+    await db.schema.createIndex('uploads_by_rows').on('uploads').columns(['owner', 'rows_key']).execute();
   },
 };
 

@@ -58,8 +58,8 @@ export type UploadState = 'planned' | 'signed' | 'uploading' | 'posted' | 'confi
 export interface UploadsTable {
   owner: string;
   sha256: string;
-  /** A chunk's canonical rows sha256 (its dedup key); null for other files. */
-  rows_sha256: string | null;
+  /** A chunk's dedup key, "<rows sha256> <content type>" (dedup.ts rowsKey); null for other files. */
+  rows_key: string | null;
   size: number;
   kind: string;
   state: UploadState;

@@ -78,7 +78,7 @@ async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStage
   const latest = await deps.releases.latest(deps.network.config.key, name);
   if (latest?.digest === snapshot.digest) return snapshot.chunks;
   const { gateway, uploader } = deps.network;
-  return reuseByRows(snapshot.chunks, uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
+  return reuseByRows(snapshot.chunks, CONTENT_TYPES[snapshot.format], uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };
