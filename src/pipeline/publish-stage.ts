@@ -14,7 +14,7 @@ import { publishRelease, type ReleaseResult } from '../archive/publish-release.j
 import type { RecordsRepo } from '../db/records-repo.js';
 import type { ReleasesRepo } from '../db/releases-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
-import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
+import { buildCard, canonicalJson, cardBytes, parseCard } from '../snapshot/card.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
@@ -77,8 +77,37 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
 async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[]> {
   const latest = await deps.releases.latest(deps.network.config.key, name);
   if (latest?.digest === snapshot.digest) return snapshot.chunks;
+  const resumed = await pendingListing(name, snapshot, deps);
+  if (resumed) return resumed;
   const { gateway, uploader } = deps.network;
   return reuseByRows(snapshot.chunks, CONTENT_TYPES[snapshot.format], uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
+}
+
+/**
+ * A pending release of these rows (a killed run) has fixed its card, which may list a chunk
+ * with other bytes than this run wrote (another compressor, or an item a lagging gateway
+ * did not show then but shows now): resuming must list each chunk as that card does, or the
+ * card would not match the items referenced. Where that is impossible (bytes neither ours
+ * nor archived), the pending release, whose manifest was never posted, is dropped and the
+ * release is built afresh.
+ */
+async function pendingListing(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[] | undefined> {
+  const network = deps.network.config.key;
+  const pending = await deps.releases.pending(network, name);
+  if (!pending || pending.digest !== snapshot.digest) return undefined;
+  const listed = parseCard(JSON.parse(Buffer.from(pending.card).toString('utf8'))).chunks;
+  const owner = deps.network.uploader.address;
+  const chunks = await Promise.all(snapshot.chunks.map(async (chunk, i): Promise<ChunkInfo | undefined> => {
+    const entry = listed[i];
+    if (entry?.path !== chunk.path) return undefined;
+    if (entry.sha256 === chunk.sha256) return chunk;
+    const upload = await deps.uploads.get(owner, entry.sha256);
+    const archived = upload?.item_id && (upload.state === 'posted' || upload.state === 'confirmed');
+    return archived ? { ...chunk, sha256: entry.sha256, bytes: entry.bytes } : undefined;
+  }));
+  if (listed.length === chunks.length && chunks.every((c) => c !== undefined)) return chunks as ChunkInfo[];
+  await deps.releases.drop(network, name, pending.version);
+  return undefined;
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };
