@@ -1,11 +1,13 @@
 // Archives one file, paying at most once for its content: a sha256 already archived by this
-// wallet (in the local ledger, else found by the gateway's GraphQL) is reused; otherwise the
+// wallet (in the local ledger, else found by the gateway's GraphQL and verified, dedup.ts)
+// is reused; otherwise the
 // item is signed, recorded in the ledger, then posted; a large file is streamed in chunks
 // and its resumable upload ID recorded as soon as the bundler assigns it.
 import fs from 'node:fs';
 import { hash } from 'node:crypto';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { IntegrityError, RuntimeFailure } from '../errors.js';
+import { findBySha, rowsKey } from './dedup.js';
 import type { Gateway } from './gateway.js';
 import { withRetry } from './retry.js';
 import type { Tag } from './tags.js';
@@ -15,6 +17,8 @@ export interface FileToArchive {
   /** Where the bytes are on disk. */
   file: string;
   sha256: string;
+  /** A chunk's canonical rows sha256, kept in the ledger (with its Content-Type tag) so the chunk is found by its rows. */
+  rowsSha256?: string | undefined;
   size: number;
   kind: string;
   tags: Tag[];
@@ -38,9 +42,11 @@ export interface ArchiveDeps {
 export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<Archived> {
   const now = deps.now ?? (() => new Date());
   const owner = deps.uploader.address;
-  const known = await findArchived(owner, f.sha256, deps);
+  const known = await findBySha(owner, { sha256: f.sha256, size: f.size }, { ...deps, now });
   if (known) return { id: known, uploadedBytes: 0, reusedBytes: f.size };
-  const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind }, now());
+  const type = f.tags.find((t) => t.name === 'Content-Type')?.value;
+  const rows = f.rowsSha256 && type ? rowsKey(f.rowsSha256, type) : null;
+  const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind, rows_key: rows }, now());
   const onRetry = (error: unknown) => deps.uploads.countAttempt(owner, f.sha256, (error as Error).message, now());
   let id: string;
   let receipt: unknown;
@@ -54,24 +60,10 @@ export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<
     receipt = await withRetry(() => deps.uploader.post(signed.raw), { onRetry });
     id = signed.id;
   }
-  await deps.uploads.update(owner, f.sha256, { state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null }, now());
+  await deps.uploads.update(owner, f.sha256, {
+    state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null, ...(rows && { rows_key: rows }),
+  }, now());
   return { id, uploadedBytes: f.size, reusedBytes: 0 };
-}
-
-/** The item ID of this content already archived by this owner, if any. */
-async function findArchived(owner: string, sha256: string, deps: ArchiveDeps): Promise<string | undefined> {
-  const entry = await deps.uploads.get(owner, sha256);
-  if (entry?.item_id && (entry.state === 'posted' || entry.state === 'confirmed')) return entry.item_id;
-  const found = await deps.gateway.query({
-    owners: [owner], tags: [{ name: 'App-Name', values: ['arkive'] }, { name: 'Content-SHA256', values: [sha256] }], first: 1,
-  });
-  const id = found[0]?.id;
-  if (id) {
-    const now = (deps.now ?? (() => new Date()))();
-    await deps.uploads.begin({ owner, sha256, size: Number(found[0]!.data.size), kind: 'found' }, now);
-    await deps.uploads.update(owner, sha256, { state: 'confirmed', item_id: id }, now);
-  }
-  return id;
 }
 
 async function signAndRecord(f: FileToArchive, data: Buffer, deps: ArchiveDeps, now: () => Date) {

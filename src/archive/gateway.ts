@@ -20,10 +20,23 @@ export interface ItemQuery {
   first?: number;
 }
 
+/** What hashing an item's raw bytes gave, without keeping them. */
+export interface RawDigest {
+  byteLength: number;
+  /** Lower-case hex. */
+  sha256: string;
+  sha384: Buffer;
+}
+
 export interface Gateway {
   /** Gateways in order of preference, the first is primary. */
   readonly urls: readonly string[];
   query(filter: ItemQuery): Promise<GatewayItem[]>;
   /** An item's bytes, as the gateway serves /<id>. */
   data(id: string): Promise<Buffer>;
+  /**
+   * Hashes an item's exact bytes (`/raw/<id>`) as they stream, refusing (throwing) as soon
+   * as the body would exceed maxBytes: nothing is held, whatever the gateway sends.
+   */
+  rawDigest(id: string, maxBytes: number): Promise<RawDigest>;
 }

@@ -3,9 +3,10 @@
 // a timeout, so one gateway being down does not stop a run. Every body is bounded in size
 // and read with an idle timeout (bounded-fetch.ts): a hostile gateway cannot exhaust memory
 // or hang a command.
+import { createHash } from 'node:crypto';
 import { RuntimeFailure } from '../errors.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, readBounded } from './bounded-fetch.js';
-import type { Gateway, GatewayItem, ItemQuery } from './gateway.js';
+import { boundedBody, DEFAULT_IDLE_TIMEOUT_MS, readBounded } from './bounded-fetch.js';
+import type { Gateway, GatewayItem, ItemQuery, RawDigest } from './gateway.js';
 
 const ITEM_FIELDS = 'id owner { address key } tags { name value } anchor signature data { size } block { height }';
 
@@ -79,6 +80,21 @@ export class HttpGateway implements Gateway {
    */
   async rawData(id: string, maxBytes = MAX_UNSIZED_ITEM_BYTES): Promise<Buffer> {
     return this.tryEach(`/raw/${id}`, (url) => readBounded(`${url}/raw/${id}`, { maxBytes, idleTimeoutMs: this.timeoutMs }));
+  }
+
+  /** sha256 and sha384 of an item's bytes as they stream past, cut off past `maxBytes`. */
+  async rawDigest(id: string, maxBytes: number): Promise<RawDigest> {
+    return this.tryEach(`/raw/${id}`, async (url) => {
+      const sha256 = createHash('sha256');
+      const sha384 = createHash('sha384');
+      let byteLength = 0;
+      for await (const part of boundedBody(`${url}/raw/${id}`, { maxBytes, idleTimeoutMs: this.timeoutMs })) {
+        byteLength += part.byteLength;
+        sha256.update(part);
+        sha384.update(part);
+      }
+      return { byteLength, sha256: sha256.digest('hex'), sha384: sha384.digest() };
+    });
   }
 
   private async tryEach<T>(what: string, fn: (url: string) => Promise<T>): Promise<T> {

@@ -24,8 +24,11 @@ import type { Uploader } from './uploader.js';
 export interface DataFile {
   /** Path inside the release (and relative to `dir`). */
   path: string;
+  /** sha256 and size of the stored bytes: of the item the release will reference. */
   sha256: string;
   bytes: number;
+  /** A dataset chunk's canonical rows sha256 (its dedup key, tag Arkive-Rows-SHA256). */
+  rowsSha256?: string | undefined;
   contentType: string;
 }
 
@@ -33,6 +36,8 @@ export interface ReleaseInput extends TagContext {
   network: string;
   dir: string;
   files: DataFile[];
+  /** The content digest: a dataset's over its canonical rows; default over the files (models). */
+  digest?: string | undefined;
   rows: number;
   /** The card's bytes for the version being released (called once per new version). */
   card(release: { version: number; parent: string | null; digest: string }): Buffer;
@@ -63,7 +68,7 @@ export interface PublishDeps {
 }
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
-  const digest = contentDigest(input.files);
+  const digest = input.digest ?? contentDigest(input.files);
   // A release whose manifest was signed is completed first, whatever this run brings: its
   // number is taken for good, and other content gets the next one.
   const signed = await deps.releases.pending(input.network, input.name);
@@ -173,8 +178,8 @@ async function archiveDataFiles(ctx: ReleaseContext, deps: PublishDeps): Promise
   let done = 0;
   return Promise.all(ctx.files.map((f) => queue.add(async () => {
     const archived = await archiveFile({
-      file: path.join(ctx.dir, f.path), sha256: f.sha256, size: f.bytes, kind,
-      tags: releaseTags(ctx, kind, f.contentType, f.sha256),
+      file: path.join(ctx.dir, f.path), sha256: f.sha256, rowsSha256: f.rowsSha256, size: f.bytes, kind,
+      tags: releaseTags(ctx, kind, f.contentType, f.sha256, f.rowsSha256),
     }, deps);
     done += f.bytes;
     deps.progress?.(ctx.name, done, total);

@@ -14,13 +14,14 @@ export interface TagContext {
 
 export function releaseTags(
   ctx: TagContext & { version: number; digest?: string; parent?: string | null },
-  itemKind: ArkiveTags['Arkive-Kind'], contentType: string, sha256: string,
+  itemKind: ArkiveTags['Arkive-Kind'], contentType: string, sha256: string, rowsSha256?: string,
 ): Tag[] {
   const tags: ArkiveTags = {
     'App-Name': APP_NAME,
     'App-Version': APP_VERSION,
     'Content-Type': contentType,
     'Content-SHA256': sha256,
+    ...(rowsSha256 && { 'Arkive-Rows-SHA256': rowsSha256 }),
     'Arkive-Kind': itemKind,
     ...(ctx.kind === 'dataset' ? { 'Dataset-Name': ctx.name } : { 'Model-Name': ctx.name }),
     Version: String(ctx.version),

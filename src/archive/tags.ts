@@ -17,6 +17,8 @@ export const ArkiveTags = z.object({
   'App-Version': z.string().min(1),
   'Content-Type': z.string().min(1),
   'Content-SHA256': z.string().regex(/^[0-9a-f]{64}$/),
+  /** A chunk's canonical rows sha256: its dedup key, the same whatever compressed it. */
+  'Arkive-Rows-SHA256': z.string().regex(/^[0-9a-f]{64}$/).optional(),
   'Arkive-Kind': z.enum(['chunk', 'checkpoint', 'card', 'release']),
   'Dataset-Name': name.optional(),
   'Model-Name': name.optional(),

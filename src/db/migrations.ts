@@ -194,6 +194,16 @@ const commitPoint: Migration = {
   },
 };
 
+// A chunk's rows key (its canonical rows sha256 and content type, dedup.ts) beside its stored
+// sha256: chunks are deduplicated by their rows, so one compressed by another zlib (other
+// bytes, same rows) is still found.
+const rowsKey: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('uploads').addColumn('rows_key', 'text').execute();
+    await db.schema.createIndex('uploads_by_rows').on('uploads').columns(['owner', 'rows_key']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
@@ -201,4 +211,5 @@ export const migrations: Record<string, Migration> = {
   '0004_operation': operation,
   '0005_indexing': indexing,
   '0006_commit_point': commitPoint,
+  '0007_rows_key': rowsKey,
 };

@@ -58,6 +58,8 @@ export type UploadState = 'planned' | 'signed' | 'uploading' | 'posted' | 'confi
 export interface UploadsTable {
   owner: string;
   sha256: string;
+  /** A chunk's dedup key, "<rows sha256> <content type>" (dedup.ts rowsKey); null for other files. */
+  rows_key: string | null;
   size: number;
   kind: string;
   state: UploadState;

@@ -16,10 +16,21 @@ export class UploadsRepo {
       .where('owner', '=', owner).where('sha256', '=', sha256).executeTakeFirst();
   }
 
+  /**
+   * The archived item (posted or confirmed) of a chunk with this rows key (canonical rows and
+   * format), whatever its compressed bytes; the earliest recorded, so every run picks the same one.
+   */
+  async byRows(owner: string, rowsKey: string): Promise<Upload | undefined> {
+    return this.database.db.selectFrom('uploads').selectAll()
+      .where('owner', '=', owner).where('rows_key', '=', rowsKey)
+      .where('state', 'in', ['posted', 'confirmed']).where('item_id', 'is not', null)
+      .orderBy('created_at').orderBy('sha256').executeTakeFirst();
+  }
+
   /** Records a file about to be uploaded (or found already archived), keeping any earlier state. */
-  async begin(entry: { owner: string; sha256: string; size: number; kind: string }, now: Date): Promise<Upload> {
+  async begin(entry: { owner: string; sha256: string; size: number; kind: string; rows_key?: string | null }, now: Date): Promise<Upload> {
     await this.database.db.insertInto('uploads')
-      .values({ ...entry, state: 'planned', attempts: 0, created_at: now.toISOString(), updated_at: now.toISOString() })
+      .values({ rows_key: null, ...entry, state: 'planned', attempts: 0, created_at: now.toISOString(), updated_at: now.toISOString() })
       .onConflict((oc) => oc.columns(['owner', 'sha256']).doNothing())
       .execute();
     return (await this.get(entry.owner, entry.sha256))!;
@@ -27,7 +38,7 @@ export class UploadsRepo {
 
   async update(owner: string, sha256: string, patch: Partial<{
     state: UploadState; item_id: string; header: Uint8Array | null; upload_id: string | null;
-    receipt: string; last_error: string | null;
+    receipt: string; last_error: string | null; rows_key: string | null;
   }>, now: Date): Promise<void> {
     await this.database.db.updateTable('uploads')
       .set({ ...patch, updated_at: now.toISOString() })

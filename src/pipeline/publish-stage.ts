@@ -1,11 +1,14 @@
 // The publish stage of a run: snapshot the dataset's records (key order, content-defined
-// chunks) into a staging directory of the home, then publish it as a release. The staging
+// chunks) into a staging directory of the home, then publish it as a release. A chunk whose
+// rows this wallet already archived (under other compressed bytes) is listed as that item,
+// so it is reused and the card names the bytes it references. The staging
 // directory is removed once the release is committed; a killed run simply snapshots again
 // (same records, same bytes) and resumes its pending release.
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import { z } from 'zod';
+import { reuseByRows } from '../archive/dedup.js';
 import type { NetworkSession } from '../archive/network.js';
 import { publishRelease, type ReleaseResult } from '../archive/publish-release.js';
 import type { RecordsRepo } from '../db/records-repo.js';
@@ -13,10 +16,10 @@ import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 import type { ReleasesRepo } from '../db/releases-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
-import { buildCard, canonicalJson, cardBytes } from '../snapshot/card.js';
+import { buildCard, canonicalJson, cardBytes, parseCard } from '../snapshot/card.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
-import { writeSnapshot } from '../snapshot/snapshot.js';
+import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
 
 export interface PublishStageDeps {
@@ -32,6 +35,8 @@ export interface PublishStageDeps {
   progress?: ((name: string, done: number, total: number) => void) | undefined;
   /** Told each named point a run passes (stage boundaries, manifest signed/posted); tests stop runs there. */
   checkpoint?: ((point: string) => void) | undefined;
+  /** How chunks are compressed (default: Node's zlib, pinned parameters; Parquet SNAPPY). */
+  compression?: SnapshotCompression | undefined;
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -47,7 +52,9 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     rows: deps.records.iterate(pipeline.dataset), dir, format,
     ...(pipeline.snapshot.targetChunkBytes && { targetChunkBytes: pipeline.snapshot.targetChunkBytes }),
     ...(format === 'parquet' && { columns: parquetColumns(schema) }),
+    compression: deps.compression,
   });
+  const chunks = await listedChunks(pipeline.dataset, snapshot, deps);
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const result = await publishRelease({
     ...common,
@@ -56,10 +63,11 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     license: pipeline.snapshot.license,
     schemaSha256: hash('sha256', canonicalJson(schema)),
     dir,
+    digest: snapshot.digest,
     rows: snapshot.rows,
-    files: snapshot.chunks.map((c) => ({ path: c.path, sha256: c.sha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
+    files: chunks.map((c) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
     card: (release) => cardBytes(buildCard({
-      ...common, ...release, schema, format, chunks: snapshot.chunks,
+      ...common, ...release, schema, format, chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
   }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
@@ -80,6 +88,44 @@ export async function refuseEmpty(pipeline: Pipeline, counts: RunCounts, records
     message: `pipeline ${pipeline.name} would release the dataset ${pipeline.dataset} with no rows (${counts.extracted} extracted, ${counts.quarantined} quarantined); nothing was published`,
     hint: `Check the sources and this run's quarantine (arkive quarantine); if an empty release is intended, add allowEmpty: true to definePipeline({...}) in pipelines/${pipeline.name}.ts.`,
   });
+}
+
+/** The chunks as the release lists them; unchanged content needs no lookups (it is no new version). */
+async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[]> {
+  const latest = await deps.releases.latest(deps.network.config.key, name);
+  if (latest?.digest === snapshot.digest) return snapshot.chunks;
+  const resumed = await pendingListing(name, snapshot, deps);
+  if (resumed) return resumed;
+  const { gateway, uploader } = deps.network;
+  return reuseByRows(snapshot.chunks, CONTENT_TYPES[snapshot.format], uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
+}
+
+/**
+ * A pending release of these rows (a killed run) has fixed its card, which may list a chunk
+ * with other bytes than this run wrote (another compressor, or an item a lagging gateway
+ * did not show then but shows now): resuming must list each chunk as that card does, or the
+ * card would not match the items referenced. Where that is impossible (bytes neither ours
+ * nor archived), the pending release, whose manifest was never posted, is dropped and the
+ * release is built afresh.
+ */
+async function pendingListing(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[] | undefined> {
+  const network = deps.network.config.key;
+  const pending = await deps.releases.pending(network, name);
+  // A signed manifest is completed as it was signed (publishRelease), whatever is listed now.
+  if (!pending || pending.digest !== snapshot.digest || pending.manifest_id) return undefined;
+  const listed = parseCard(JSON.parse(Buffer.from(pending.card).toString('utf8'))).chunks;
+  const owner = deps.network.uploader.address;
+  const chunks = await Promise.all(snapshot.chunks.map(async (chunk, i): Promise<ChunkInfo | undefined> => {
+    const entry = listed[i];
+    if (entry?.path !== chunk.path) return undefined;
+    if (entry.sha256 === chunk.sha256) return chunk;
+    const upload = await deps.uploads.get(owner, entry.sha256);
+    const archived = upload?.item_id && (upload.state === 'posted' || upload.state === 'confirmed');
+    return archived ? { ...chunk, sha256: entry.sha256, bytes: entry.bytes } : undefined;
+  }));
+  if (listed.length === chunks.length && chunks.every((c) => c !== undefined)) return chunks as ChunkInfo[];
+  await deps.releases.drop(network, name, pending.version);
+  return undefined;
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };

@@ -12,7 +12,7 @@ import { ArkiveError, IntegrityError, RuntimeFailure } from '../errors.js';
 import { parseCard, type Card } from '../snapshot/card.js';
 import type { CachedItem, ContentCache } from './content-cache.js';
 import { cacheSource, gatewaySource, type ItemSource } from './item-source.js';
-import { verifyItem } from './verify-item.js';
+import { verifyItem } from '../archive/verify-item.js';
 
 export interface ReleaseFileRef {
   path: string;

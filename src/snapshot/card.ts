@@ -6,13 +6,15 @@
 // createdAt and any other unknown field) and cardBytes() writes canonical JSON, so the
 // same card gives the same bytes whoever writes it.
 //
-// The digest identifies the content: sha256 over the data files' (path, sha256) pairs,
-// sorted by path. It covers the data files only, since the card contains the digest.
+// The digest identifies the content (DESIGN.md, Identity). A dataset's is the sha256 of its
+// canonical rows (canonical-rows.ts): it does not change with the compressor or the chunk
+// layout. A model's is over its checkpoint files' (path, sha256) pairs, sorted by path
+// (contentDigest): those bytes are the content. Each chunk lists both its stored file's
+// sha256 and size (what retrieval verifies) and, for datasets, its rows sha256.
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { NAME_PATTERN } from '../pipeline/define.js';
 import { sha256Hex } from './snapshot-writer.js';
-import type { ChunkInfo } from './snapshot.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -25,6 +27,8 @@ const RELATIVE_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._
 export const CardChunk = z.strictObject({
   path: z.string().regex(RELATIVE_PATH, 'path must be relative to the release root: /-separated names of letters, digits, . _ -, none starting with a dot'),
   sha256: z.string().regex(SHA256, 'sha256 must be 64 lower-case hex digits'),
+  /** sha256 of the chunk's canonical rows (datasets; absent in cards written before it). */
+  rowsSha256: z.string().regex(SHA256, 'rowsSha256 must be 64 lower-case hex digits').optional(),
   bytes: z.int().min(0),
   rows: z.int().min(0),
   firstKey: z.string(),
@@ -56,6 +60,17 @@ export const Card = z.strictObject({
 export type Card = z.output<typeof Card>;
 export type CardFormat = Card['format'];
 
+/** A chunk as the card lists it: the stored file's sha256 and size, and its rows sha256. */
+export interface CardChunkInput {
+  path: string;
+  sha256: string;
+  rowsSha256?: string | undefined;
+  bytes: number;
+  rows: number;
+  firstKey: string;
+  lastKey: string;
+}
+
 export interface CardInput {
   name: string;
   kind: 'dataset' | 'model';
@@ -65,7 +80,9 @@ export interface CardInput {
   runId: string;
   schema: Record<string, unknown>;
   format: CardFormat;
-  chunks: ChunkInfo[];
+  chunks: CardChunkInput[];
+  /** The content digest; default contentDigest(chunks) (right for models, whose files are the content). */
+  digest?: string | undefined;
   trainedOn?: string;
   metrics?: Record<string, number>;
   license?: string;
@@ -132,13 +149,13 @@ export function parseCard(value: unknown): Card {
 
 /** The card of a release: rows, bytes and digest are derived from the chunks. */
 export function buildCard(input: CardInput): Card {
-  const chunks = input.chunks.map(({ path, sha256, bytes, rows, firstKey, lastKey }) =>
-    ({ path, sha256, bytes, rows, firstKey, lastKey }));
+  const chunks = input.chunks.map(({ path, sha256, rowsSha256, bytes, rows, firstKey, lastKey }) =>
+    ({ path, sha256, ...(rowsSha256 && { rowsSha256 }), bytes, rows, firstKey, lastKey }));
   return parseCard({
     name: input.name,
     kind: input.kind,
     version: input.version,
-    digest: contentDigest(chunks),
+    digest: input.digest ?? contentDigest(chunks),
     parent: input.parent,
     pipeline: input.pipeline,
     runId: input.runId,

@@ -5,9 +5,10 @@
 // writes mtime 0 and no file name, but the OS byte is the platform zlib was built for (3 on
 // Linux, 19 on macOS, 10 on Windows), so it is overwritten with 255 ("unknown"). Every
 // deflate parameter is pinned rather than left to defaults. What remains is the deflate
-// engine itself: the same bytes come out of the same zlib build (process.versions.zlib);
-// a Node upgrade that changes its bundled zlib may compress differently, which costs a
-// re-upload of the changed chunks, never a wrong result.
+// engine itself: the same bytes come out of the same zlib build (process.versions.zlib),
+// but another build or level compresses differently. That changes a chunk's stored sha256
+// only: its identity (file name, dedup key, the dataset digest) is its canonical rows
+// (canonical-rows.ts), so a chunk compressed elsewhere is still recognised and reused.
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { InputError } from '../errors.js';
@@ -28,7 +29,10 @@ const OS_UNKNOWN = 255;
 
 /** gzip with a header that says nothing about when or where it was written. */
 export async function deterministicGzip(raw: Uint8Array): Promise<Buffer> {
-  const out = await gzip(raw, GZIP_OPTIONS);
+  return normaliseHeader(await gzip(raw, GZIP_OPTIONS));
+}
+
+function normaliseHeader(out: Buffer): Buffer {
   // FLG (byte 3) must be 0: no name, comment or extra field whose length would move bytes.
   if (out[3] !== 0) throw new Error(`unexpected gzip header flags ${out[3]}`);
   out.writeUInt32LE(0, 4); // MTIME: already 0 in Node; pinned in case that ever changes
@@ -54,11 +58,23 @@ export function jsonlBytes(rows: SnapshotRow[]): Buffer {
   return Buffer.from(rows.map((row) => `${row.data}\n`).join(''), 'utf8');
 }
 
+/** A gzip compressor: raw bytes in, one gzip member out (its header is normalised after). */
+export type Gzip = (raw: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+
+export interface JsonlGzipWriterOptions {
+  /** Default: Node's zlib with pinned parameters (deterministicGzip). */
+  gzip?: Gzip | undefined;
+}
+
 export class JsonlGzipWriter implements SnapshotWriter {
   readonly format = 'jsonl.gz' as const;
   readonly extension = '.jsonl.gz';
 
+  constructor(private readonly options: JsonlGzipWriterOptions = {}) {}
+
   async write(rows: SnapshotRow[], file: string): Promise<WrittenFile> {
-    return writeChunkFile(file, await deterministicGzip(jsonlBytes(rows)));
+    const raw = jsonlBytes(rows);
+    const gzip = this.options.gzip;
+    return writeChunkFile(file, gzip ? normaliseHeader(Buffer.from(await gzip(raw))) : await deterministicGzip(raw));
   }
 }

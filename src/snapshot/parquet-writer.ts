@@ -31,6 +31,8 @@ export interface ParquetColumn {
 
 export interface ParquetWriterOptions {
   columns?: readonly (string | ParquetColumn)[];
+  /** Default SNAPPY. The codec changes the bytes, not the chunk's identity (its canonical rows). */
+  codec?: 'SNAPPY' | 'UNCOMPRESSED' | undefined;
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -113,7 +115,7 @@ export function parquetBytes(rows: SnapshotRow[], options: ParquetWriterOptions 
   }
   const buffer = parquetWriteBuffer({
     columnData: columns.map((column) => columnSource(column, rows, records)),
-    codec: 'SNAPPY',
+    codec: options.codec ?? 'SNAPPY',
     statistics: true,
     rowGroupSize: rows.length,
     createdBy: CREATED_BY,

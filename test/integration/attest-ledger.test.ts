@@ -18,7 +18,7 @@ const itemId = () => randomBytes(32).toString('base64url');
 
 /** FAKE (named so): the real gateway, except that its GraphQL has indexed nothing yet. */
 function laggingGateway(real: Gateway): Gateway {
-  return { urls: real.urls, query: async () => [], data: (id) => real.data(id) };
+  return { urls: real.urls, query: async () => [], data: (id) => real.data(id), rawDigest: (id, max) => real.rawDigest(id, max) };
 }
 
 async function attestationsOnChain(): Promise<Array<{ id: string; message: string }>> {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpGateway } from '../../src/archive/http-gateway.js';
 import { IrysUploader } from '../../src/archive/irys-uploader.js';
 import type { Devnet } from '../../src/devnet/devnet.js';
-import { verifyItem, type ItemHeader } from '../../src/retrieve/verify-item.js';
+import { verifyItem, type ItemHeader } from '../../src/archive/verify-item.js';
 import { graphql, irysFor, startTestDevnet, walletOf } from '../helpers/devnet.js';
 import { startLyingGateway } from '../helpers/lying-gateway.js';
 

@@ -20,11 +20,14 @@ function item(version: string, over: { owner?: string; kind?: string; name?: str
   };
 }
 
+/** Numbering never reads item bytes. */
+const unused = async (): Promise<never> => { throw new Error('not used by numbering'); };
+
 /** FAKE: answers like an honest GraphQL would from `items`, filtering on the Version values asked for. */
 function honest(items: GatewayItem[], queries: ItemQuery[] = []): Gateway {
   return {
     urls: ['http://fake'],
-    data: async () => Buffer.alloc(0),
+    data: async () => Buffer.alloc(0), rawDigest: unused,
     query: async (filter) => {
       queries.push(filter);
       const versions = filter.tags?.find((t) => t.name === 'Version')?.values ?? [];
@@ -34,7 +37,7 @@ function honest(items: GatewayItem[], queries: ItemQuery[] = []): Gateway {
 }
 
 /** FAKE: a gateway that ignores the filter and answers the same items to everything. */
-const liar = (items: GatewayItem[]): Gateway => ({ urls: ['http://fake'], data: async () => Buffer.alloc(0), query: async () => items });
+const liar = (items: GatewayItem[]): Gateway => ({ urls: ['http://fake'], data: async () => Buffer.alloc(0), rawDigest: unused, query: async () => items });
 
 describe('highestOnChain', () => {
   it('finds the highest version above the one given, across windows, with one query per window', async () => {
@@ -57,7 +60,7 @@ describe('highestOnChain', () => {
     expect(await highestOnChain(liar(lies), release, 1)).toBeUndefined();
     // A liar that answers every window with a higher number cannot keep the probe going forever.
     let next = 0;
-    const escalating: Gateway = { urls: ['http://fake'], data: async () => Buffer.alloc(0), query: async () => [item(String(next += 100))] };
+    const escalating: Gateway = { urls: ['http://fake'], data: async () => Buffer.alloc(0), rawDigest: unused, query: async () => [item(String(next += 100))] };
     const found = await highestOnChain(escalating, release, 0);
     expect(found!.version).toBe(100 * 100);
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parquetMetadata, parquetSchema } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
+import { rowsSha256 } from '../../src/snapshot/canonical-rows.js';
 import { JsonlGzipWriter } from '../../src/snapshot/jsonl-gzip-writer.js';
 import { ParquetWriter, parquetBytes } from '../../src/snapshot/parquet-writer.js';
 import { readChunk } from '../../src/snapshot/snapshot-reader.js';
@@ -38,13 +39,17 @@ describe.each(FORMATS)('%s snapshots', (format) => {
     expect(await readAll(dir, snapshot)).toEqual(rows.map((r) => JSON.parse(r.data)));
   });
 
-  it('name each chunk data/<sha256> of its bytes and list them in key order', async () => {
+  it('name each chunk data/<rows sha256> of its canonical rows, give its bytes\' sha256, list them in key order', async () => {
     const dir = tmpDir();
     const snapshot = await writeSnapshot({ rows, dir, format, targetChunkBytes: 16_384 });
     let bytes = 0;
+    let from = 0;
     for (const chunk of snapshot.chunks) {
       const content = fs.readFileSync(path.join(dir, chunk.path));
-      expect(chunk.path).toBe(`data/${sha256Hex(content)}.${format}`);
+      expect(chunk.rowsSha256).toBe(rowsSha256(rows.slice(from, from + chunk.rows)));
+      from += chunk.rows;
+      expect(chunk.path).toBe(`data/${chunk.rowsSha256}.${format}`);
+      expect(chunk.sha256).toBe(sha256Hex(content));
       expect(chunk.bytes).toBe(content.length);
       expect(formatOfPath(chunk.path)).toBe(format);
       bytes += chunk.bytes;
@@ -83,7 +88,7 @@ describe.each(FORMATS)('%s snapshots', (format) => {
   it('write no chunks for an empty dataset', async () => {
     const dir = tmpDir();
     expect(await writeSnapshot({ rows: [], dir: path.join(dir, 'new'), format }))
-      .toEqual({ format, rows: 0, bytes: 0, chunks: [] });
+      .toEqual({ format, digest: `sha256:${sha256Hex(new Uint8Array())}`, rows: 0, bytes: 0, chunks: [] });
     expect(fs.existsSync(path.join(dir, 'new'))).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { ArweaveSigner, createData, type DataItem } from 'arbundles';
 import Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyItem, type ItemHeader } from '../../src/retrieve/verify-item.js';
+import { verifyItem, type ItemHeader } from '../../src/archive/verify-item.js';
 
 // RSA-4096 generation takes seconds: one key per file (the other owner is a second one).
 let jwk: JWKInterface;

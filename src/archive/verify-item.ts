@@ -42,6 +42,20 @@ export async function verifyItem(header: ItemHeader, data: Uint8Array, expectedI
   if (expectedId !== undefined && header.id !== expectedId) {
     return fail(`the gateway answered for item ${expectedId} with another item, ${header.id}`);
   }
+  return verifyItemDigest(header, { byteLength: data.byteLength, sha384: sha384(data) });
+}
+
+/** The data of an item as its signature covers it: its length and SHA-384. */
+export interface DataDigest {
+  byteLength: number;
+  sha384: Uint8Array;
+}
+
+/**
+ * verifyItem from the data's length and SHA-384 instead of its bytes, so an item of any
+ * size can be verified while it streams past (only the data's own hash enters the payload).
+ */
+export async function verifyItemDigest(header: ItemHeader, data: DataDigest): Promise<VerifyResult> {
   try {
     const owner = decodeField('owner key', header.owner.key, RSA_BYTES);
     const address = sha256(owner);
@@ -73,7 +87,7 @@ interface PayloadParts {
   target: Uint8Array;
   anchor: Uint8Array;
   tags: Uint8Array;
-  data: Uint8Array;
+  data: DataDigest;
 }
 
 function signingPayload(parts: PayloadParts): Buffer {
@@ -85,11 +99,16 @@ function signingPayload(parts: PayloadParts): Buffer {
     parts.target,
     parts.anchor,
     parts.tags,
-    parts.data,
+    new HashedBlob(parts.data),
   ]);
 }
 
-type DeepHashChunk = Uint8Array | DeepHashChunk[];
+/** A blob of the deep hash given by its length and SHA-384 rather than its bytes. */
+class HashedBlob {
+  constructor(readonly digest: DataDigest) {}
+}
+
+type DeepHashChunk = Uint8Array | HashedBlob | DeepHashChunk[];
 
 /** Arweave's deep hash (arbundles deepHash.js), SHA-384 over tagged blobs and lists. */
 function deepHash(chunk: DeepHashChunk): Buffer {
@@ -98,8 +117,9 @@ function deepHash(chunk: DeepHashChunk): Buffer {
     for (const child of chunk) acc = sha384(Buffer.concat([acc, deepHash(child)]));
     return acc;
   }
-  const tag = sha384(Buffer.from(`blob${chunk.byteLength}`));
-  return sha384(Buffer.concat([tag, sha384(chunk)]));
+  const { byteLength, sha384: hashed } = chunk instanceof HashedBlob ? chunk.digest : { byteLength: chunk.byteLength, sha384: sha384(chunk) };
+  const tag = sha384(Buffer.from(`blob${byteLength}`));
+  return sha384(Buffer.concat([tag, hashed]));
 }
 
 /**
