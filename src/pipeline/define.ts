@@ -3,10 +3,11 @@
 // schema every stored record satisfies, and the key that identifies a record.
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { NAME_PATTERN } from '../snapshot/name.js';
 import type { Extractor } from './source.js';
 import { normaliseSchedule, scheduleProblems, type Schedule, type ScheduleInput } from './schedule.js';
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export { NAME_PATTERN };
 
 /** Returned by ctx.reject(): the item goes to quarantine with this reason. */
 export class Rejection {

@@ -13,7 +13,7 @@
 // sha256 and size (what retrieval verifies) and, for datasets, its rows sha256.
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { NAME_PATTERN } from '../pipeline/define.js';
+import { NAME_PATTERN } from './name.js';
 import { sha256Hex } from './snapshot-writer.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;

@@ -7,7 +7,7 @@
 //  - oversize: serve a body of that many junk bytes for a GET path, without a length;
 //  - stall: forward that many bytes of a GET body, then send nothing, keeping the connection.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startProxyServer } from './proxy-server.js';
 
 export interface HostileOptions {
   upstream: string;
@@ -28,26 +28,11 @@ export interface HostileGateway {
 export async function startHostileGateway(options: HostileOptions): Promise<HostileGateway> {
   const upstream = new URL(options.upstream);
   const requests: string[] = [];
-  const server = http.createServer((req, res) => {
+  const server = await startProxyServer('hostile gateway', (req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    handle(options, upstream, req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 502, error: `hostile gateway: ${error.message}` }));
-    });
+    return handle(options, upstream, req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return { ...server, requests };
 }
 
 async function handle(options: HostileOptions, upstream: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -4,7 +4,7 @@
 // claim a different owner for every item in GraphQL answers.
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startProxyServer } from './proxy-server.js';
 
 export interface LyingGatewayOptions {
   /** The real gateway, e.g. a devnet's gatewayUrl. */
@@ -27,24 +27,7 @@ type Rewrite = (body: Buffer) => Buffer;
 
 export async function startLyingGateway(options: LyingGatewayOptions): Promise<LyingGateway> {
   const upstream = new URL(options.upstream);
-  const server = http.createServer((req, res) => {
-    forward(upstream, req, res, rewriteFor(options, req)).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 502, error: `lying gateway: ${error.message}` }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return startProxyServer('lying gateway', (req, res) => forward(upstream, req, res, rewriteFor(options, req)));
 }
 
 /** Which lie, if any, this request's response gets. */

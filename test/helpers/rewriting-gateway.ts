@@ -3,7 +3,7 @@
 // to a GraphQL query (seeing the query's variables) and the body of a GET (seeing its path).
 // A fake only at the edge a test must control; everything behind it is the real devnet.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startProxyServer } from './proxy-server.js';
 
 export interface GraphqlRequest {
   variables: Record<string, unknown>;
@@ -27,24 +27,8 @@ export interface RewritingGateway {
 export async function startRewritingGateway(options: RewritingGatewayOptions): Promise<RewritingGateway> {
   const upstream = new URL(options.upstream);
   const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    void handle(upstream, options, seen, req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`rewriting gateway: ${error.message}`);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  const server = await startProxyServer('rewriting gateway', (req, res) => handle(upstream, options, seen, req, res));
+  return { ...server, seen };
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
