@@ -5,18 +5,15 @@ import type { Lease } from '../db/leases-repo.js';
 import type { ArkiveError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { RunResult } from '../pipeline/execute.js';
-import type { RunObserver, RunStage } from '../pipeline/run-events.js';
+import type { RunStage } from '../pipeline/run-events.js';
 import type { Io } from './io.js';
+import { failureLine, type RunReporter } from './run-report.js';
 import { TtyReporter } from './tty-reporter.js';
+
+export type { RunReporter } from './run-report.js';
 
 export type OutputMode = 'tty' | 'log' | 'json' | 'quiet';
 
-export interface RunReporter extends RunObserver {
-  started(runId: string, pipeline: string, tookOver: Lease | null): void;
-  finished(result: RunResult): void;
-  /** The run never started (its lock is held, the pipeline does not load). */
-  refused(pipeline: string, error: ArkiveError): void;
-}
 
 export function outputMode(o: { json?: boolean | undefined; quiet?: boolean | undefined; io: Io }): OutputMode {
   if (o.quiet) return 'quiet';
@@ -31,13 +28,6 @@ export function createRunReporter(mode: OutputMode, io: Io): RunReporter {
   return new LogReporter(createLogger(mode === 'json' ? io.err : io.out));
 }
 
-/** What failed and how to resume, in one line. */
-export function failureLine(result: { runId: string; pipeline: string; status: string }, stage: RunStage | null, error: ArkiveError): string {
-  const where = stage ? ` at stage ${stage}` : '';
-  const verb = result.status === 'interrupted' ? 'was interrupted' : 'failed';
-  return `run ${result.runId} of ${result.pipeline} ${verb}${where}: ${error.message}. `
-    + `Fix: ${error.hint} Resume with: arkive run ${result.pipeline}`;
-}
 
 const THROTTLE_MS = 5_000;
 

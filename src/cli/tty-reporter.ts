@@ -6,7 +6,7 @@ import type { RunResult } from '../pipeline/execute.js';
 import type { RunStage } from '../pipeline/run-events.js';
 import type { RunCounts } from '../db/runs-repo.js';
 import { printError, type Io } from './io.js';
-import { failureLine, type RunReporter } from './run-reporter.js';
+import { failureLine, type RunReporter } from './run-report.js';
 
 export class TtyReporter implements RunReporter {
   private bar: cliProgress.SingleBar | undefined;
