@@ -22,6 +22,8 @@ import type { Artifact, PublishStageDeps } from './publish-stage.js';
 export interface TrainStageDeps extends PublishStageDeps {
   models: ModelsRepo;
   cache: ContentCache;
+  /** Idle timeout of each read of a release this stage trains on or warms up from (default 30 s). */
+  fetchIdleTimeoutMs?: number | undefined;
 }
 
 /** Checkpoint tensors up to this size are also kept in the database for warm starts. */
@@ -103,9 +105,9 @@ async function previousModel(model: ModelSpec, version: number, contentId: strin
   // Read from the permaweb at most once, whatever the number of tensors asked for.
   let checkpoints: Promise<{ path: string; tensors: Map<string, StoredTensor | { dtype: string; shape: number[]; data: Uint8Array }> }[]> | undefined;
   const fromPermaweb = () => (checkpoints ??= (async () => {
-    const release = await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache });
+    const release = await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs });
     return Promise.all(release.files.filter((f) => f.path !== CARD_PATH).map(async (f) => ({
-      path: f.path, tensors: (await readSafetensors((await fetchFile(f, { gateways, cache: deps.cache })).bytes)).tensors,
+      path: f.path, tensors: (await readSafetensors((await fetchFile(f, { gateways, cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs })).bytes)).tensors,
     })));
   })());
   return {
@@ -132,10 +134,10 @@ async function* datasetRecords(contentId: string, deps: TrainStageDeps): AsyncGe
   const local = await deps.releases.byContentId(contentId);
   const release = local
     ? { card: parseCard(JSON.parse(Buffer.from(local.card).toString('utf8'))), files: JSON.parse(local.files) as ReleaseFileRef[] }
-    : await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache });
+    : await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs });
   const format = release.card.format === 'parquet' ? 'parquet' : 'jsonl.gz';
   for (const file of release.files.filter((f) => f.path !== CARD_PATH)) {
-    for (const record of await readChunk((await fetchFile(file, { gateways, cache: deps.cache })).bytes, format)) {
+    for (const record of await readChunk((await fetchFile(file, { gateways, cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs })).bytes, format)) {
       yield record as Record<string, unknown>;
     }
   }
