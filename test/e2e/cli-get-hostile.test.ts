@@ -3,20 +3,16 @@
 // publisher), a rolled-back version, a body far larger than the card says, a stalled download,
 // and a get interrupted by SIGINT or killed. Each is refused or survived; an honest gateway
 // given after the liar returns the right release; nothing wrong is cached or left behind.
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressOf, readWallet } from '../../src/archive/wallet.js';
 import { arkive } from '../helpers/cli.js';
-import { seedWallets } from '../helpers/devnet.js';
+import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { startHostileGateway, type HostileGateway } from '../helpers/hostile-gateway.js';
 import { arkiveEntry } from '../helpers/project.js';
-import { repoRoot } from '../helpers/tmp.js';
 import { watchArkive, type WatchedResult } from '../helpers/watched-cli.js';
 
 const MODEL_BYTES = 40 * 2 ** 20; // above the 32 MiB stream threshold
@@ -26,8 +22,7 @@ const MiB = 2 ** 20;
 interface FileRef { path: string; id: string; sha256: string; bytes: number }
 interface Published { contentId: string; digest: string; files: FileRef[] }
 
-let dev: ChildProcess;
-let stack: { gateway: string; bundler: string; wallet: string };
+let stack: DevStack;
 let publisher: string;
 let v1: Published;
 let v2: Published;
@@ -95,14 +90,11 @@ async function published(artifact: { contentId: string; digest: string }): Promi
 }
 
 beforeAll(async () => {
-  const devHome = dir('arkive-dev-');
-  await seedWallets(path.join(devHome, 'devnet'));
-  dev = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'dev', '--json', '--port', '0', '--home', devHome], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  stack = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: dev.stdout! }).once('line', resolve)));
-  publisher = addressOf(readWallet(stack.wallet));
+  stack = await startDevStack();
+  publisher = stack.address;
   const cwd = project();
   const home = dir('arkive-a-');
-  const env = { ARKIVE_GATEWAY: stack.gateway, ARKIVE_BUNDLER: stack.bundler, ARKIVE_WALLET: stack.wallet };
+  const { env } = stack;
   const run = async (name: string) => {
     const result = await arkive(['run', name, '--json', '--home', home, '-C', cwd], { env });
     if (result.code !== 0) throw new Error(result.stderr);
@@ -112,13 +104,13 @@ beforeAll(async () => {
   write(cwd, 'people.csv', 'id,name\n1,Ada\n2,Grace\n3,Edsger\n');
   const [second] = await run('people');
   const blob = (await run('blob')).find((a) => a.kind === 'model')!;
-  await fetch(`${stack.bundler}/dev/flush`, { method: 'POST' });
+  await stack.flush();
   [v1, v2, model] = await Promise.all([published(first!), published(second!), published(blob)]);
 }, 240_000);
 
 afterAll(async () => {
   await Promise.all(liars.map((l) => l.close()));
-  dev?.kill('SIGTERM');
+  await stack?.stop();
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 

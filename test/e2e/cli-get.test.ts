@@ -2,22 +2,19 @@
 // home A publishes reviews to it, and fresh homes get, show and stream it — verified against
 // the publisher's signature and the card's sha256s, refusing lying gateways, unsafe paths
 // and untrusted publishers.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWallet, addressOf } from '../../src/archive/wallet.js';
 import { buildManifest, manifestBytes, MANIFEST_CONTENT_TYPE } from '../../src/archive/manifest.js';
 import { openDataset } from '../../src/index.js';
 import { createSystem } from '../../src/system.js';
 import { arkive } from '../helpers/cli.js';
-import { irysFor, seedWallets } from '../helpers/devnet.js';
+import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
+import { irysFor } from '../helpers/devnet.js';
 import { startLyingGateway } from '../helpers/lying-gateway.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 
-let dev: ChildProcess;
-let stack: { gateway: string; bundler: string; wallet: string };
+let stack: DevStack;
 let publisher: string;
 let homeA: string;
 let release: { contentId: string; digest: string };
@@ -45,21 +42,17 @@ function listFiles(root: string): Record<string, string> {
 const fresh = (extra: string[] = []) => ['--home', dir('arkive-b-'), '--gateway', stack.gateway, ...extra];
 
 beforeAll(async () => {
-  const devHome = dir('arkive-dev-');
-  await seedWallets(path.join(devHome, 'devnet'));
-  dev = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'dev', '--json', '--port', '0', '--home', devHome], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  stack = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: dev.stdout! }).once('line', resolve)));
-  publisher = addressOf(readWallet(stack.wallet));
+  stack = await startDevStack();
+  publisher = stack.address;
   homeA = dir('arkive-a-');
-  const env = { ARKIVE_GATEWAY: stack.gateway, ARKIVE_BUNDLER: stack.bundler, ARKIVE_WALLET: stack.wallet };
-  const run = await arkive(['run', 'reviews', '--json', '--home', homeA], { env });
+  const run = await arkive(['run', 'reviews', '--json', '--home', homeA], { env: stack.env });
   if (run.code !== 0) throw new Error(run.stderr);
   release = JSON.parse(run.stdout).artifacts[0];
-  await fetch(`${stack.bundler}/dev/flush`, { method: 'POST' });
+  await stack.flush();
 }, 120_000);
 
-afterAll(() => {
-  dev?.kill('SIGTERM');
+afterAll(async () => {
+  await stack?.stop();
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -143,8 +136,7 @@ describe('arkive get', () => {
     const home = dir('arkive-b-');
     const args = ['--trust', publisher, '--home', home, '--gateway', stack.gateway, '--json'];
     expect((await arkive(['get', release.contentId, '-o', path.join(dir('out-'), 'x'), ...args])).code).toBe(0);
-    dev.kill('SIGTERM');
-    await new Promise((r) => dev.once('exit', r));
+    await stack.stop();
     const again = await arkive(['get', release.contentId, '-o', path.join(dir('out-'), 'y'), ...args]);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ files: 3, fromCache: 3 });
