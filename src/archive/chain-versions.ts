@@ -4,7 +4,7 @@
 // signing a second "vN". A gateway can only push the numbering up with what it reports (a
 // lagging one hides releases; nothing it says makes a number ours twice): answers are taken as
 // a lower bound and never below what the home itself has numbered.
-import type { Gateway, GatewayItem } from './gateway.js';
+import { tagOf, type Gateway, type GatewayItem } from './gateway.js';
 import { APP_NAME } from './tags.js';
 
 export interface ChainRelease {
@@ -61,7 +61,7 @@ async function releasesIn(
 }
 
 function versionOf(item: GatewayItem, owner: string, nameTag: string, name: string): number | undefined {
-  const tag = (n: string) => item.tags.find((t) => t.name === n)?.value;
+  const tag = (n: string) => tagOf(item, n);
   if (item.owner?.address !== owner || tag('Arkive-Kind') !== 'release' || tag(nameTag) !== name) return undefined;
   const version = Number(tag('Version'));
   return Number.isSafeInteger(version) && version > 0 ? version : undefined;

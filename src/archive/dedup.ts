@@ -17,9 +17,9 @@
 // chunk, which is what retrieval then verifies.
 import PQueue from 'p-queue';
 import type { Upload, UploadsRepo } from '../db/uploads-repo.js';
-import type { Gateway, GatewayItem } from './gateway.js';
+import { tagOf, type Gateway, type GatewayItem } from './gateway.js';
 import { APP_NAME } from './tags.js';
-import { verifyItemDigest } from './verify-item.js';
+import { headerOf, verifyItemDigest } from './verify-item.js';
 
 /** An archived item that holds the content asked for. */
 export interface Reusable {
@@ -99,8 +99,7 @@ export async function verifyHit(item: GatewayItem, owner: string, want: Wanted, 
     return undefined; // unreachable, oversized or cut off: not verified, so not reused
   }
   if (raw.byteLength !== claimed.size || raw.sha256 !== claimed.sha256) return undefined;
-  const header = { id: item.id, owner: { address: item.owner.address, key: item.owner.key! }, tags: item.tags, signature: item.signature!, anchor: item.anchor ?? null };
-  const verified = await verifyItemDigest(header, raw);
+  const verified = await verifyItemDigest(headerOf(item), raw);
   return verified.ok ? claimed : undefined;
 }
 
@@ -121,10 +120,6 @@ function ledgerRowsKey(item: GatewayItem): string | undefined {
   const rows = tagOf(item, 'Arkive-Rows-SHA256');
   const type = tagOf(item, 'Content-Type');
   return rows && type ? rowsKey(rows, type) : undefined;
-}
-
-function tagOf(item: GatewayItem, name: string): string | undefined {
-  return item.tags.find((t) => t.name === name)?.value;
 }
 
 async function record(owner: string, hit: Reusable, key: string | undefined, deps: DedupDeps): Promise<void> {

@@ -13,6 +13,11 @@ export interface GatewayItem {
   block?: { height: number } | null;
 }
 
+/** The value of an item's tag, if it has one of that name. */
+export function tagOf(item: { tags: Tag[] }, name: string): string | undefined {
+  return item.tags.find((t) => t.name === name)?.value;
+}
+
 export interface ItemQuery {
   owners?: string[];
   ids?: string[];

@@ -18,6 +18,7 @@
 // signature — is that one.
 import crypto from 'node:crypto';
 import { serializeTags } from 'arbundles';
+import type { GatewayItem } from './gateway.js';
 
 export interface ItemHeader {
   id: string;
@@ -28,6 +29,11 @@ export interface ItemHeader {
   anchor?: string | null;
   /** base64url of the 32-byte target; empty, null or absent when the item has none. */
   target?: string | null;
+}
+
+/** A GraphQL answer as the header to verify (missing key or signature: empty, so verification fails). */
+export function headerOf(item: GatewayItem): ItemHeader {
+  return { id: item.id, owner: { address: item.owner.address, key: item.owner.key ?? '' }, tags: item.tags, signature: item.signature ?? '', anchor: item.anchor ?? null };
 }
 
 export type VerifyResult = { ok: true } | { ok: false; reason: string };

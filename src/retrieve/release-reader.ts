@@ -12,7 +12,7 @@ import { ArkiveError, IntegrityError, RuntimeFailure } from '../errors.js';
 import { parseCard, type Card } from '../snapshot/card.js';
 import type { CachedItem, ContentCache } from './content-cache.js';
 import { cacheSource, gatewaySource, type ItemSource } from './item-source.js';
-import { verifyItem } from '../archive/verify-item.js';
+import { headerOf, verifyItem } from '../archive/verify-item.js';
 
 export interface ReleaseFileRef {
   path: string;
@@ -111,7 +111,7 @@ async function signedItem(source: ItemSource, id: string, trust: string[]): Prom
     });
   }
   const bytes = await source.bytes(header);
-  const verdict = await verifyItem({ ...header, owner: { address: header.owner.address, key: header.owner.key ?? '' }, signature: header.signature ?? '' }, bytes, id);
+  const verdict = await verifyItem(headerOf(header), bytes, id);
   if (!verdict.ok) throw integrity('SIGNATURE_INVALID', `item ${id} from ${source.name} fails verification: ${verdict.reason}`);
   return { bytes, header };
 }
