@@ -13,9 +13,9 @@ export interface GatewayItem {
   block?: { height: number } | null;
 }
 
-/** The value of an item's tag, if it has one of that name. */
+/** The value of an item's tag, if it has one of that name (a hostile answer may have no tags at all). */
 export function tagOf(item: { tags: Tag[] }, name: string): string | undefined {
-  return item.tags.find((t) => t.name === name)?.value;
+  return item.tags?.find((t) => t.name === name)?.value;
 }
 
 export interface ItemQuery {

@@ -9,7 +9,7 @@
 // `@latest`, bare names and digests the highest version that any gateway reports wins, so a
 // gateway that withholds the newest version cannot roll back a client that also asks an
 // honest one; one that is asked alone can (README, Getting a version back).
-import type { GatewayItem } from '../archive/gateway.js';
+import { tagOf as tag, type GatewayItem } from '../archive/gateway.js';
 import { HttpGateway } from '../archive/http-gateway.js';
 import type { Release, ReleasesRepo } from '../db/releases-repo.js';
 import { IntegrityError, RuntimeFailure, UsageError } from '../errors.js';
@@ -133,10 +133,6 @@ function unique(items: GatewayItem[]): GatewayItem[] {
 
 function nameOf(item: GatewayItem): string | undefined {
   return tag(item, 'Dataset-Name') ?? tag(item, 'Model-Name');
-}
-
-function tag(item: GatewayItem, name: string): string | undefined {
-  return item.tags?.find((t) => t.name === name)?.value;
 }
 
 function versionOf(item: GatewayItem): number {
