@@ -8,6 +8,7 @@ export const ExitCode = {
   usage: 2,
   integrity: 3,
   locked: 4,
+  budget: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -56,6 +57,11 @@ export class IntegrityError extends ArkiveError {
 /** Another process holds the run lock of this pipeline. Exit 4. */
 export class LockHeldError extends ArkiveError {
   override readonly exitCode = ExitCode.locked;
+}
+
+/** Publishing would cost more than the budget allows, or more than the wallet holds. Exit 5. */
+export class BudgetError extends ArkiveError {
+  override readonly exitCode = ExitCode.budget;
 }
 
 /** Wraps anything thrown that is not already an ArkiveError, keeping it as the cause. */

@@ -5,7 +5,7 @@
 import Irys from '@irys/sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { RuntimeFailure } from '../errors.js';
-import type { Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
+import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
 import type { Tag } from './tags.js';
 
 export interface IrysUploaderDeps {
@@ -23,6 +23,7 @@ export interface IrysUploaderDeps {
 }
 
 export class IrysUploader implements Uploader {
+  readonly kind: BundlerKind = 'irys';
   readonly address: string;
   readonly bundlerUrl: string;
   private readonly irys: Irys;
@@ -72,6 +73,16 @@ export class IrysUploader implements Uploader {
       if (/already received/i.test((error as Error).message)) return { id: item.id };
       throw error;
     }
+  }
+
+  // GET /price/arweave/<bytes> per size: an Irys node prices each item on its own.
+  async price(itemBytes: number[]): Promise<bigint[]> {
+    return Promise.all(itemBytes.map(async (bytes) => BigInt((await this.irys.getPrice(bytes)).toFixed(0))));
+  }
+
+  // GET /account/balance/arweave?address=<address>
+  async balance(): Promise<bigint> {
+    return BigInt((await this.irys.getBalance(this.address)).toFixed(0));
   }
 
   async uploadStream(upload: StreamUpload): Promise<Receipt> {

@@ -30,7 +30,11 @@ export interface StreamUpload {
   onProgress?(bytes: number): void;
 }
 
+/** The bundler protocol an Uploader speaks (and the client package it uses). */
+export type BundlerKind = 'irys' | 'turbo';
+
 export interface Uploader {
+  readonly kind: BundlerKind;
   /** The owner address of the signing wallet. */
   readonly address: string;
   readonly bundlerUrl: string;
@@ -39,4 +43,11 @@ export interface Uploader {
   post(raw: Buffer): Promise<Receipt>;
   /** Signs and uploads a large file in chunks with bounded memory, resuming when it can. */
   uploadStream(upload: StreamUpload): Promise<Receipt>;
+  /**
+   * What the bundler charges, in winston (Turbo: winc, one to one), for one item of each of
+   * these sizes (whole signed items, header included), in the same order.
+   */
+  price(itemBytes: number[]): Promise<bigint[]>;
+  /** The signing wallet's balance at the bundler, in winston (Turbo: winc). */
+  balance(): Promise<bigint>;
 }
