@@ -2,6 +2,7 @@
 // receives plain values through system.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseFunding, parseWinston, type DevPricing, type Funding } from './devnet/dev-pricing.js';
 import { UsageError } from './errors.js';
 
 export type NetworkName = 'local' | 'custom' | 'arweave';
@@ -67,6 +68,11 @@ export interface Config {
   stageTimeoutMs: StageTimeouts;
   /** How long the home's local permaweb server lingers without clients ($ARKIVE_DEVNET_IDLE_MS, default 15 s). */
   devnetIdleMs: number;
+  /**
+   * The local dev bundler's price per byte ($ARKIVE_DEVNET_PRICE_PER_BYTE, winston) and funding
+   * ($ARKIVE_DEVNET_FUND, `ADDRESS=WINSTON,…`), applied when the home's devnet server starts.
+   */
+  devnetPricing: DevPricing;
 }
 
 export const RUN_STAGES = ['connect', 'load', 'finalize', 'publish', 'train', 'attest', 'index', 'close'] as const;
@@ -96,7 +102,31 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     fetchIdleTimeoutMs: wholeMs('ARKIVE_FETCH_IDLE_TIMEOUT_MS', env.ARKIVE_FETCH_IDLE_TIMEOUT_MS, 30_000, 100),
     stageTimeoutMs: stageTimeouts(env.ARKIVE_STAGE_TIMEOUT_MS),
     devnetIdleMs: wholeMs('ARKIVE_DEVNET_IDLE_MS', env.ARKIVE_DEVNET_IDLE_MS, 15_000, 0),
+    devnetPricing: devnetPricing(env.ARKIVE_DEVNET_PRICE_PER_BYTE, env.ARKIVE_DEVNET_FUND),
   };
+}
+
+function devnetPricing(price: string | undefined, fund: string | undefined): DevPricing {
+  const pricing: DevPricing = {};
+  if (price !== undefined && price.trim() !== '') {
+    const winston = parseWinston(price);
+    if (typeof winston === 'string') throw devnetPricingError('ARKIVE_DEVNET_PRICE_PER_BYTE', winston);
+    pricing.pricePerByte = winston;
+  }
+  const entries = (fund ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  if (entries.length) pricing.fund = entries.map((entry): Funding => {
+    const funding = parseFunding(entry);
+    if (typeof funding === 'string') throw devnetPricingError('ARKIVE_DEVNET_FUND', funding);
+    return funding;
+  });
+  return pricing;
+}
+
+function devnetPricingError(name: string, problem: string): UsageError {
+  return new UsageError({
+    code: 'CONFIG_INVALID', message: `${name}: ${problem}`,
+    hint: 'ARKIVE_DEVNET_PRICE_PER_BYTE is whole winston per byte (0 allowed); ARKIVE_DEVNET_FUND is ADDRESS=WINSTON[,ADDRESS=WINSTON…]. Unset them for the defaults.',
+  });
 }
 
 /** A home that exists must be a directory: refused before anything opens or creates files in it. */

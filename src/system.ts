@@ -176,7 +176,9 @@ async function openDevnet(config: Config, net: NetworkConfig): Promise<NetworkSe
 
 async function connectLocal(config: Config): Promise<DevnetClient> {
   const { connectDevnet } = await import('./devnet/devnet-client.js');
-  return connectDevnet({ dir: config.devnetDir, idleMs: config.devnetIdleMs, timeoutMs: config.stageTimeoutMs.connect });
+  return connectDevnet({
+    dir: config.devnetDir, idleMs: config.devnetIdleMs, timeoutMs: config.stageTimeoutMs.connect, pricing: config.devnetPricing,
+  });
 }
 
 /** The registry on the home's local AO units (the real aos WASM), through its server. */

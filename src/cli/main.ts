@@ -3,6 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readWallet } from '../archive/wallet.js';
 import { resolveNetwork } from '../config.js';
+import { parseFunding, parseWinston, type Funding } from '../devnet/dev-pricing.js';
 import { ArkiveError, asArkiveError, ExitCode } from '../errors.js';
 import { maskDashedIds, unmaskDashedIds } from './dashed-ids.js';
 import { printError, printJson, processIo, type Io } from './io.js';
@@ -140,8 +141,13 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
   program.command('dev')
     .description('serve this home\'s local permaweb (gateway, bundler) in the foreground until SIGINT/SIGTERM')
     .addOption(new Option('--port <port>', 'gateway port; the bundler uses the next one (0: any free ports)').argParser(port).default(1984))
+    .addOption(new Option('--price-per-byte <winston>', 'what the bundler charges per byte of each item (default ArLocal\'s 65595.508; 0 allowed)')
+      .argParser(winstonArg))
+    .addOption(new Option('--fund <address=winston>', 'give ADDRESS this many winston in all; any funding makes balances enforced (repeatable)')
+      .argParser(fundArg))
     // Imported on use: the devnet (ArLocal) is heavy to load for every other command.
-    .action(action(async (opts: { port: number }, cmd: Command) => (await import('./dev.js')).devCommand({ ...common(cmd), port: opts.port })));
+    .action(action(async (opts: { port: number; pricePerByte?: bigint; fund?: Funding[] }, cmd: Command) =>
+      (await import('./dev.js')).devCommand({ ...common(cmd), port: opts.port, pricePerByte: opts.pricePerByte, fund: opts.fund })));
 
   program.command('schedule')
     .description('run every pipeline with a schedule on its ticks, in the foreground, until SIGINT/SIGTERM')
@@ -206,6 +212,18 @@ function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65534) throw new InvalidArgumentError('a port is a whole number from 0 to 65534.');
   return n;
+}
+
+function winstonArg(value: string): bigint {
+  const winston = parseWinston(value);
+  if (typeof winston === 'string') throw new InvalidArgumentError(`${winston}.`);
+  return winston;
+}
+
+function fundArg(value: string, previous: Funding[] = []): Funding[] {
+  const funding = parseFunding(value);
+  if (typeof funding === 'string') throw new InvalidArgumentError(`${funding}; e.g. --fund <43-character address>=1000000000000.`);
+  return [...previous, funding];
 }
 
 function positiveInt(value: string): number {

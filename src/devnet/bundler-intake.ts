@@ -1,6 +1,8 @@
-// What the dev bundler does with an item before any bundling: verify it, refuse what it must,
-// record it, sign the receipt. Both ways in (one POST, or chunks then a finalise) end here.
+// What the dev bundler does with an item before any bundling: verify it, refuse what it must
+// (including what its owner cannot pay for), charge it, record it, sign the receipt. Every way
+// in (one POST, or chunks then a finalise, of either protocol) ends here.
 import fs from 'node:fs/promises';
+import { InsufficientBalanceError, type BundlerAccounts } from './bundler-accounts.js';
 import { signReceipt, type Receipt } from './bundler-receipts.js';
 import type { BundlerStore } from './bundler-store.js';
 import { findGap, type ChunkInfo, type ChunkUploads, type FinalizingUpload, type OpenUpload, type UploadState } from './chunk-uploads.js';
@@ -27,6 +29,8 @@ export interface BundlerIntakeOptions {
   maxBundledItemBytes?: number;
   /** Called after each newly accepted item (the bundler schedules a bundle). */
   onAccepted: () => void;
+  /** Prices and balances: each new item is charged to its owner (absent: nothing is charged). */
+  accounts?: BundlerAccounts;
 }
 
 /** What an Irys node answers for an item it already has: status 201 with this text. */
@@ -49,12 +53,17 @@ export class BundlerIntake {
     const { header } = inspection;
     // One at a time per item ID: two simultaneous uploads of one item must not both win.
     return this.serialize(`item:${header.id}`, async (): Promise<Acceptance> => {
+      // A duplicate is answered before any charge: the owner paid for it the first time.
       if (await this.options.store.get(header.id)) return { duplicate: true, id: header.id };
-      const receipt = await signReceipt({ jwk: this.options.jwk, id: header.id, height: await this.options.height() });
-      const held = header.size > (this.options.maxBundledItemBytes ?? Infinity);
-      await this.options.store.accept(file, { header, receipt, uploadId, ...(held ? { held } : {}) });
-      if (!held) this.options.onAccepted();
-      return { duplicate: false, receipt };
+      const store = async (): Promise<Acceptance> => {
+        const receipt = await signReceipt({ jwk: this.options.jwk, id: header.id, height: await this.options.height() });
+        const held = header.size > (this.options.maxBundledItemBytes ?? Infinity);
+        await this.options.store.accept(file, { header, receipt, uploadId, ...(held ? { held } : {}) });
+        if (!held) this.options.onAccepted();
+        return { duplicate: false, receipt };
+      };
+      const { accounts } = this.options;
+      return accounts ? accounts.charge(header.ownerAddress, header.size, store) : store();
     });
   }
 
@@ -68,6 +77,7 @@ export class BundlerIntake {
       const state = await this.options.uploads.state(uploadId);
       if (!state) throw new BundlerError(404, `upload ${uploadId} not found`);
       if (state.status === 'finalized') return { duplicate: false, receipt: state.receipt };
+      if (state.status === 'rejected' && state.reason === 'underfunded') throw new InsufficientBalanceError();
       if (state.status === 'rejected') throw new BundlerError(state.httpStatus, state.error);
       return this.completeFinalize(state.status === 'open' ? await this.assembleAndVerify(state) : state);
     });
@@ -78,6 +88,18 @@ export class BundlerIntake {
     await this.options.uploads.setState({ id: state.id, createdAt: state.createdAt, status: 'rejected', httpStatus, error });
     await this.options.uploads.discardData(state.id);
     throw new BundlerError(httpStatus, error);
+  }
+
+  /**
+   * An upload whose owner cannot pay is refused for good, as Turbo marks it UNDERFUNDED: its
+   * data is deleted, and a later finalise answers 402 again even after funding (upload anew).
+   */
+  private async rejectUnderfunded(state: UploadState, error: InsufficientBalanceError): Promise<never> {
+    await this.options.uploads.setState({
+      id: state.id, createdAt: state.createdAt, status: 'rejected', httpStatus: 402, error: error.message, reason: 'underfunded',
+    });
+    await this.options.uploads.discardData(state.id);
+    throw error;
   }
 
   tooLargeMessage(bytes: number): string {
@@ -115,7 +137,10 @@ export class BundlerIntake {
       // Ours if this upload delivered it and a kill came before the state said 'finalized'.
       acceptance = record.uploadId === state.id ? { duplicate: false, receipt: record.receipt } : { duplicate: true, id: state.itemId };
     } else {
-      acceptance = await this.acceptFile(uploads.assembledFile(state.id), state.id);
+      acceptance = await this.acceptFile(uploads.assembledFile(state.id), state.id).catch((error: unknown) => {
+        if (error instanceof InsufficientBalanceError) return this.rejectUnderfunded(state, error);
+        throw error;
+      });
     }
     if (acceptance.duplicate) return this.reject(state, 201, duplicateMessage(state.itemId));
     await uploads.setState({ ...state, status: 'finalized', receipt: acceptance.receipt });

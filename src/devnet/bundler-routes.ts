@@ -1,19 +1,24 @@
 // The dev bundler's HTTP API: the subset of an Irys node's that @irys/sdk 0.2.11 uses for
 // Arweave (see node_modules/@irys/sdk/build/cjs/common/{upload,chunkingUploader,utils}.js),
-// plus `POST /dev/flush`, which lets another process wait until its uploads are on the gateway.
+// the price and balance routes of both protocols (bundler-price-routes.ts), plus
+// `POST /dev/flush`, which lets another process wait until its uploads are on the gateway.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type http from 'node:http';
+import { InsufficientBalanceError, type BundlerAccounts } from './bundler-accounts.js';
 import { BundlerError, duplicateMessage, type Acceptance, type BundlerIntake } from './bundler-intake.js';
 import { drain, receiveToFile, requireArweave, sendJson, sendText } from './bundler-http.js';
 import type { BundlerStore } from './bundler-store.js';
 import { registerChunkRoutes } from './bundler-chunk-routes.js';
+import { registerPriceRoutes, sendUnderfunded } from './bundler-price-routes.js';
 import type { ChunkUploads } from './chunk-uploads.js';
 
 export interface BundlerRoutesOptions {
   intake: BundlerIntake;
   store: BundlerStore;
   uploads: ChunkUploads;
+  /** Prices and balances (the price and balance routes, and what intake charges). */
+  accounts: BundlerAccounts;
   /** The bundler wallet's address and RSA modulus. */
   address: string;
   publicKey: string;
@@ -31,10 +36,6 @@ interface Route {
   handler: Handler;
 }
 
-// Every Irys node has "effectively unlimited" for the dev wallet: a balance no upload exhausts.
-const UNLIMITED_BALANCE = '1000000000000000000000000';
-// ArLocal's price per byte (65595508 winston per 1000 bytes), so both sides quote alike.
-const WINSTON_PER_KB = 65_595_508;
 const ID = '([A-Za-z0-9_-]{43})';
 
 export class BundlerRoutes {
@@ -68,6 +69,7 @@ export class BundlerRoutes {
       await drain(req).catch(() => {});
       if (res.headersSent) return void res.destroy();
       if (error instanceof BundlerError) return sendText(res, error.status, error.message);
+      if (error instanceof InsufficientBalanceError) return sendUnderfunded(res, url.pathname, error);
       this.options.log(`bundler: ${req.method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}`);
       sendText(res, 500, `dev bundler error: ${(error as Error).message}`);
     }
@@ -79,20 +81,6 @@ export class BundlerRoutes {
       version: '1.0.0', addresses: { arweave: o.address }, gateway: new URL(o.gatewayUrl).host,
     }));
     this.add('GET', /^\/public$/, async (_req, res) => sendText(res, 200, o.publicKey));
-    this.add('GET', /^\/price\/([^/]+)\/(\d+)$/, async (_req, res, [token, bytes]) => {
-      requireArweave(token!);
-      sendText(res, 200, String(Math.round((Number(bytes) / 1000) * WINSTON_PER_KB)));
-    });
-    this.add('GET', /^\/account\/balance(?:\/([^/]+))?$/, async (_req, res, [token]) => {
-      if (token) requireArweave(token);
-      sendJson(res, 200, { balance: UNLIMITED_BALANCE });
-    });
-    // irys.fund() still works: the dev wallet's transfer lands on the gateway, and we nod.
-    this.add('POST', /^\/account\/balance\/([^/]+)$/, async (req, res, [token]) => {
-      requireArweave(token!);
-      await drain(req);
-      sendJson(res, 200, { confirmed: true });
-    });
     this.add('POST', /^\/tx(?:\/([^/]+))?$/, (req, res, [token]) => this.postItem(req, res, token ?? 'arweave'));
     this.add('GET', new RegExp(`^/tx/${ID}/status$`), (_req, res, [id]) => this.status(res, id!));
     this.add('GET', new RegExp(`^/tx/${ID}$`), (_req, res, [id]) => this.header(res, id!));
@@ -101,6 +89,7 @@ export class BundlerRoutes {
       await o.flush();
       sendJson(res, 200, { flushed: true });
     });
+    registerPriceRoutes(this, o.accounts);
     registerChunkRoutes(this, o);
     this.add('GET', new RegExp(`^/${ID}$`), (_req, res, [id]) => this.data(res, id!));
   }

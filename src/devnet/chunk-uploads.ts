@@ -40,6 +40,8 @@ export interface RejectedUpload extends UploadBase {
   status: 'rejected';
   httpStatus: number;
   error: string;
+  /** Refused because the owner could not pay (Turbo's status UNDERFUNDED); absent otherwise. */
+  reason?: 'underfunded';
 }
 export type UploadState = OpenUpload | FinalizingUpload | FinalizedUpload | RejectedUpload;
 

@@ -16,15 +16,21 @@
 // "held": they stay in the bundler's store and are never bundled. The gateway serves them
 // through its fallback (`heldData`, wired in devnet.ts) on GET /raw/<id> and GET /<id>; they
 // are NOT in the gateway's GraphQL, and `flush()` does not wait for them.
+//
+// Prices and balances (bundler-accounts.ts): every item is priced per byte; balances are
+// unlimited until some address is funded, then each new item is charged to its owner and an
+// item beyond the owner's balance is refused with 402, neither stored nor bundled.
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { BundlePoster, type BundleGateway, type BundleItem } from './bundle-poster.js';
+import { BundlerAccounts } from './bundler-accounts.js';
 import { BundlerIntake } from './bundler-intake.js';
 import { BundlerRoutes } from './bundler-routes.js';
 import { BundlerStore } from './bundler-store.js';
 import { ChunkUploads } from './chunk-uploads.js';
+import type { Funding } from './dev-pricing.js';
 import type { DevWallet } from './dev-wallet.js';
 import type { HeldData } from './arlocal-raw-route.js';
 
@@ -45,17 +51,24 @@ export interface DevBundlerOptions {
   maxBundledItemBytes?: number;
   /** Items are grouped into bundles up to this size (a larger single item gets its own). */
   maxBundleBytes?: number;
+  /** Winston per byte of the whole signed item (default ArLocal's, 65595.508; see bundler-accounts.ts). */
+  pricePerByte?: bigint | undefined;
+  /** Sets what each address is given in all; any funding meters the bundler (see bundler-accounts.ts). */
+  fund?: Funding[] | undefined;
 }
 
 const MAX_ITEMS_PER_BUNDLE = 500;
 const RETRY_MS = 2_000;
 
 export class DevBundler {
-  private readonly options: Required<Omit<DevBundlerOptions, 'log'>> & { log: (line: string) => void };
+  private readonly options: Required<Omit<DevBundlerOptions, 'log' | 'pricePerByte' | 'fund'>> & Pick<DevBundlerOptions, 'pricePerByte' | 'fund'> & {
+    log: (line: string) => void;
+  };
   private readonly store: BundlerStore;
   private readonly uploads: ChunkUploads;
   private readonly poster: BundlePoster;
   private server: http.Server | null = null;
+  private accountsOpened: BundlerAccounts | null = null;
   private boundPort = 0;
   private timer: NodeJS.Timeout | null = null;
   private work: Promise<void> = Promise.resolve();
@@ -80,17 +93,25 @@ export class DevBundler {
     return `http://${this.options.host}:${this.boundPort}`;
   }
 
+  /** Prices and balances (available once started). */
+  get accounts(): BundlerAccounts {
+    if (!this.accountsOpened) throw new Error('dev bundler is not started');
+    return this.accountsOpened;
+  }
+
   async start(): Promise<void> {
     await this.store.open();
     await this.uploads.open();
     await this.recover();
+    const { dir, pricePerByte, fund, log } = this.options;
+    const accounts = (this.accountsOpened = await BundlerAccounts.open({ dir, pricePerByte, fund, log }));
     const intake = new BundlerIntake({
       store: this.store, uploads: this.uploads, jwk: this.options.wallet.jwk, maxItemBytes: this.options.maxItemBytes,
-      maxBundledItemBytes: this.options.maxBundledItemBytes,
+      maxBundledItemBytes: this.options.maxBundledItemBytes, accounts,
       height: () => this.gatewayHeight(), onAccepted: () => this.schedule(this.options.batchWindowMs),
     });
     const routes = new BundlerRoutes({
-      intake, store: this.store, uploads: this.uploads, address: this.options.wallet.address, publicKey: this.options.wallet.jwk.n,
+      intake, store: this.store, uploads: this.uploads, accounts, address: this.options.wallet.address, publicKey: this.options.wallet.jwk.n,
       gatewayUrl: this.options.gateway.url, maxItemBytes: this.options.maxItemBytes, flush: () => this.flush(), log: this.options.log,
     });
     const server = http.createServer(routes.handle);

@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFailure } from '../errors.js';
+import { pricingArgs, type DevPricing } from './dev-pricing.js';
 import { liveOwner, isAlive } from './dir-lock.js';
 import { SERVER_FILE, SERVER_LOG, type AoEndpoints, type ServerInfo } from './devnet-server.js';
 
@@ -29,6 +30,8 @@ export interface ConnectOptions {
   idleMs: number;
   /** How long to wait for a server to answer (starting one takes seconds). */
   timeoutMs: number;
+  /** The bundler's price and funding, for a server started here (a running one keeps its own). */
+  pricing?: DevPricing;
 }
 
 export async function connectDevnet(options: ConnectOptions): Promise<DevnetClient> {
@@ -53,7 +56,8 @@ export async function connectDevnet(options: ConnectOptions): Promise<DevnetClie
 function startServer(options: ConnectOptions): { child: ChildProcess; exit: number | null } {
   const log = fs.openSync(path.join(options.dir, SERVER_LOG), 'a');
   try {
-    const child = spawn(process.execPath, [SERVER_BIN, options.dir, String(options.idleMs)], {
+    const args = [SERVER_BIN, options.dir, String(options.idleMs), ...pricingArgs(options.pricing ?? {})];
+    const child = spawn(process.execPath, args, {
       detached: true, stdio: ['ignore', log, log], cwd: options.dir,
     });
     const handle = { child, exit: null as number | null };

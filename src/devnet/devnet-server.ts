@@ -26,6 +26,7 @@ import path from 'node:path';
 import { registrySource } from '../ao/registry-source.js';
 import { startAoUnits, type AoUnits } from './ao-units.js';
 import { startDevnet, type Devnet } from './devnet.js';
+import type { DevPricing } from './dev-pricing.js';
 import { loadOrCreateWallet } from './dev-wallet.js';
 import { writeJsonAtomic } from './json-file.js';
 
@@ -55,6 +56,8 @@ export interface ServeOptions {
   /** Stop after this long without an attached client (Infinity: only stop() stops it). */
   idleMs: number;
   log?: (line: string) => void;
+  /** The bundler's price per byte and funding (see bundler-accounts.ts). */
+  pricing?: DevPricing;
 }
 
 export interface ServedDevnet {
@@ -70,7 +73,7 @@ export interface ServedDevnet {
 /** Throws LockHeldError (DEVNET_LOCKED) if another process serves this directory. */
 export async function serveDevnet(options: ServeOptions): Promise<ServedDevnet> {
   const log = options.log ?? (() => {});
-  const devnet = await startDevnet({ dir: options.dir, port: options.port, log });
+  const devnet = await startDevnet({ dir: options.dir, port: options.port, log, ...(options.pricing && { pricing: options.pricing }) });
   const state = { attached: 0, stopping: false, idleTimer: null as NodeJS.Timeout | null };
   let units: Promise<AoUnits> | undefined;
   const ao = async (): Promise<AoEndpoints> => endpointsOf(await (units ??= startUnits(options, devnet, log).catch((error: unknown) => {

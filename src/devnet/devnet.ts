@@ -3,7 +3,8 @@
 //   <dir>/wallet.json            the user's dev wallet (signs uploads)
 //   <dir>/bundler-wallet.json    the bundler's wallet (signs receipts and bundles)
 //   <dir>/arlocal/               ArLocal's database and data files
-//   <dir>/bundler/               the bundler's items, chunked uploads and bundle records
+//   <dir>/bundler/               the bundler's items, chunked uploads, bundle records and
+//                                balances (accounts.json)
 //   <dir>/devnet.lock            held while a process runs them (see dir-lock.ts): one
 //                                process per home opens ArLocal's database; others are clients
 //                                of the one that does (devnet-server.ts)
@@ -11,6 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ArLocalGateway } from './arlocal-gateway.js';
 import { DevBundler } from './dev-bundler.js';
+import { formatPricePerByte, type DevPricing } from './dev-pricing.js';
 import { tryLock, type LockOwner } from './dir-lock.js';
 import { LockHeldError } from '../errors.js';
 import { fundWallet, loadOrCreateWallet } from './dev-wallet.js';
@@ -30,6 +32,16 @@ export interface DevnetOptions {
    * 64 MiB). Held items are not in the gateway's GraphQL.
    */
   maxBundledItemBytes?: number;
+  /** The bundler's price per byte and funding (see bundler-accounts.ts). */
+  pricing?: DevPricing;
+}
+
+/** What the bundler charges, as it started. */
+export interface DevnetPricing {
+  /** Winston per byte of the whole signed item, e.g. "65595.508". */
+  pricePerByte: string;
+  /** Balances are enforced (some address was funded); false: unlimited for everyone. */
+  metered: boolean;
 }
 
 export interface Devnet {
@@ -38,6 +50,7 @@ export interface Devnet {
   /** JWK file of the dev wallet, funded on the gateway. */
   walletFile: string;
   walletAddress: string;
+  pricing: DevnetPricing;
   /** Resolves once every upload accepted so far is served, indexed and mined by the gateway. */
   flush(): Promise<void>;
   /** Bundles what is pending, then stops both servers. */
@@ -66,6 +79,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     bundler = new DevBundler({
       dir: path.join(dir, 'bundler'), port: port === 0 ? 0 : port + 1, gateway, wallet: bundlerWallet, log,
       batchWindowMs: options.batchWindowMs, maxItemBytes: options.maxItemBytes, maxBundledItemBytes: options.maxBundledItemBytes,
+      pricePerByte: options.pricing?.pricePerByte, fund: options.pricing?.fund,
     });
     const held = bundler;
     gateway.fallback = (id) => held.heldData(id);
@@ -84,6 +98,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     bundlerUrl: running.url,
     walletFile: wallet.file,
     walletAddress: wallet.address,
+    pricing: { pricePerByte: formatPricePerByte(running.accounts.price), metered: running.accounts.metered },
     flush: () => running.flush(),
     stop: () => (stopping ??= (async () => {
       try {
