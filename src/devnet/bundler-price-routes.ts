@@ -99,16 +99,14 @@ function parseFundBody(body: string): { address: string; winston: bigint } {
   return { address: parsed.address, winston };
 }
 
+/** The body as text; past MAX_FUND_BODY it is read to the end and dropped, then refused with 413. */
 async function readBody(req: http.IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_FUND_BODY) {
-      await drain(req);
-      throw new BundlerError(413, `POST /dev/fund: a body over ${MAX_FUND_BODY} bytes`);
-    }
-    parts.push(chunk);
+    if (size <= MAX_FUND_BODY) parts.push(chunk);
   }
+  if (size > MAX_FUND_BODY) throw new BundlerError(413, `POST /dev/fund: a body over ${MAX_FUND_BODY} bytes`);
   return Buffer.concat(parts).toString('utf8');
 }
