@@ -53,3 +53,25 @@ describe('resolveNetwork refuses bad endpoints and wallets up front', () => {
     expect(net).toMatchObject({ name: 'custom', gateways: ['https://a.test', 'http://127.0.0.1:1984'], bundler: 'http://b.test', walletFile: path.resolve('w.json') });
   });
 });
+
+describe('the local dev bundler\'s price and funding from the environment', () => {
+  const address = 'p7ZitmB-9D9KcsoxPXN9NP5zyyfiFmpPvEPoOOO5C9k';
+
+  it('reads $ARKIVE_DEVNET_PRICE_PER_BYTE and $ARKIVE_DEVNET_FUND (comma-separated), absent by default', () => {
+    expect(resolveConfig({ cwd: '/p' }, {}).devnetPricing).toEqual({});
+    expect(resolveConfig({ cwd: '/p' }, { ARKIVE_DEVNET_PRICE_PER_BYTE: '', ARKIVE_DEVNET_FUND: ' ' }).devnetPricing).toEqual({});
+    const env = { ARKIVE_DEVNET_PRICE_PER_BYTE: '0', ARKIVE_DEVNET_FUND: `${address}=5, ${'a'.repeat(43)}=0` };
+    expect(resolveConfig({ cwd: '/p' }, env).devnetPricing).toEqual({
+      pricePerByte: 0n, fund: [{ address, winston: 5n }, { address: 'a'.repeat(43), winston: 0n }],
+    });
+  });
+
+  it.each([
+    [{ ARKIVE_DEVNET_PRICE_PER_BYTE: '-1' }, /^ARKIVE_DEVNET_PRICE_PER_BYTE: "-1" is not a whole number of winston/],
+    [{ ARKIVE_DEVNET_PRICE_PER_BYTE: '0.5' }, /^ARKIVE_DEVNET_PRICE_PER_BYTE: "0.5" is not a whole number/],
+    [{ ARKIVE_DEVNET_FUND: 'bad' }, /^ARKIVE_DEVNET_FUND: "bad" is not ADDRESS=WINSTON/],
+    [{ ARKIVE_DEVNET_FUND: `${address}=1,short=2` }, /^ARKIVE_DEVNET_FUND: "short" is not an Arweave address/],
+  ])('refuses %j (exit 2)', (env, message) => {
+    expect(() => resolveConfig({ cwd: '/p' }, env)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', exitCode: 2, message: expect.stringMatching(message) }));
+  });
+});
