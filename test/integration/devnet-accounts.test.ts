@@ -7,6 +7,7 @@ import path from 'node:path';
 import { TurboFactory } from '@ardrive/turbo-sdk';
 import { ArweaveSigner, createData, type DataItem } from 'arbundles';
 import { describe, expect, it } from 'vitest';
+import { IrysUploader } from '../../src/archive/irys-uploader.js';
 import type { Devnet } from '../../src/devnet/devnet.js';
 import type { JWKInterface } from '../../src/devnet/dev-wallet.js';
 import { fetchBytes, irysFor, startTestDevnet, walletOf } from '../helpers/devnet.js';
@@ -66,10 +67,16 @@ describe('dev bundler prices', () => {
         winc: '100000000', balance: '100000000', controlledWinc: '100000000', effectiveBalance: '100000000', givenApprovals: [], receivedApprovals: [],
       });
 
+      // arkive's own uploader reads the same figures through these routes.
+      const uploader = await IrysUploader.create({ bundlerUrl: devnet.bundlerUrl, wallet: walletOf(devnet), providerUrl: devnet.gatewayUrl });
+      expect(await uploader.price([size, 0, 1])).toEqual([BigInt(7 * size), 0n, 7n]);
+      expect(await uploader.balance()).toBe(100_000_000n);
+
       expect((await irys.uploader.uploadTransaction(item)).status).toBe(200);
       const left = String(100_000_000 - 7 * size);
       expect((await irys.getBalance(address)).toFixed()).toBe(left);
       expect((await turbo.getBalance(address)).winc).toBe(left);
+      expect(await uploader.balance()).toBe(BigInt(left));
 
       // Chunked: the same charge, once the finalise accepts the item.
       const big = await signed(walletOf(devnet), crypto.randomBytes(300_000));
@@ -85,6 +92,8 @@ describe('dev bundler prices', () => {
     expect((await (await fetch(`${devnet.bundlerUrl}/price/arweave/14`)).text())).toBe('918337');
     const [cost] = await turboFor(devnet).getUploadCosts({ bytes: [1000] });
     expect(cost!.winc).toBe('65595508');
+    const uploader = await IrysUploader.create({ bundlerUrl: devnet.bundlerUrl, wallet: walletOf(devnet), providerUrl: devnet.gatewayUrl });
+    expect(await uploader.balance()).toBe(10n ** 24n);
     const stranger = 'x'.repeat(43);
     expect(await irysBalance(devnet, stranger)).toBe(UNLIMITED);
     expect((await turboFor(devnet).getBalance(stranger)).effectiveBalance).toBe(UNLIMITED);
