@@ -13,6 +13,7 @@
 // last said (setting it again at the next start changes nothing: what was spent stays
 // spent), `deposited` what POST /dev/fund added, `spent` the sum of accepted items' prices.
 import path from 'node:path';
+import { RuntimeFailure } from '../errors.js';
 import { readJson, writeJsonAtomic } from './json-file.js';
 import { DEFAULT_PRICE, priceOf, UNLIMITED_WINSTON, type Funding, type PricePerByte } from './dev-pricing.js';
 
@@ -78,12 +79,7 @@ export class BundlerAccounts {
 
   /** Loads the balances and applies `fund` (each address's grant is set to the figure given). */
   static async open(options: AccountsOptions): Promise<BundlerAccounts> {
-    const stored = await readJson<AccountsFile>(path.join(options.dir, ACCOUNTS_FILE));
-    const accounts = new Map<string, Account>();
-    for (const [address, a] of Object.entries(stored?.accounts ?? {})) {
-      accounts.set(address, { granted: BigInt(a.granted), deposited: BigInt(a.deposited), spent: BigInt(a.spent) });
-    }
-    const opened = new BundlerAccounts(options, accounts);
+    const opened = new BundlerAccounts(options, await load(path.join(options.dir, ACCOUNTS_FILE)));
     for (const { address, winston } of options.fund ?? []) opened.account(address).granted = winston;
     if (options.fund?.length) await opened.persist();
     return opened;
@@ -173,6 +169,24 @@ export class BundlerAccounts {
     });
     return next;
   }
+}
+
+async function load(file: string): Promise<Map<string, Account>> {
+  const accounts = new Map<string, Account>();
+  try {
+    const stored = await readJson<AccountsFile>(file);
+    for (const [address, a] of Object.entries(stored?.accounts ?? {})) {
+      accounts.set(address, { granted: BigInt(a.granted), deposited: BigInt(a.deposited), spent: BigInt(a.spent) });
+    }
+  } catch (error) {
+    throw new RuntimeFailure({
+      code: 'DEVNET_ACCOUNTS_INVALID',
+      message: `the dev bundler's balances in ${file} cannot be read: ${(error as Error).message}`,
+      hint: 'Fix the file, or delete it: balances are then unlimited again until an address is funded.',
+      cause: error,
+    });
+  }
+  return accounts;
 }
 
 function available(account: Account): bigint {

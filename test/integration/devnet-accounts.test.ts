@@ -241,4 +241,16 @@ describe('balances across restarts', () => {
       expect(await irysBalance(devnet, address)).toBe(String(2_000_000 - spent));
     }, home);
   });
+
+  it('refuses to start on an unreadable accounts file, naming it, rather than losing the balances', async () => {
+    const home = tmpDir('arkive-accounts-');
+    await withDevnet({ pricing: { fund: [{ address: 'a'.repeat(43), winston: 5n }] } }, async () => {}, home);
+    const file = path.join(home, 'devnet', 'bundler', 'accounts.json');
+    fs.writeFileSync(file, '{"accounts": {"x": {"granted": "12abc"');
+    await expect(startTestDevnet(home)).rejects.toMatchObject({ code: 'DEVNET_ACCOUNTS_INVALID', message: expect.stringContaining(file) });
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"accounts": {"x": {"granted": "12abc"');
+    // The gateway it had started is stopped again: the home is usable once the file is fixed.
+    fs.rmSync(file);
+    await withDevnet({}, async (devnet) => { expect(await irysBalance(devnet, 'a'.repeat(43))).toBe(UNLIMITED); }, home);
+  });
 });
