@@ -2,6 +2,7 @@
 // receives plain values through system.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BundlerKind } from './archive/uploader.js';
 import { parseFunding, parseWinston, type DevPricing, type Funding } from './devnet/dev-pricing.js';
 import { UsageError } from './errors.js';
 
@@ -15,6 +16,10 @@ export interface GlobalOptions {
   network?: string | undefined;
   gateway?: string[] | undefined;
   bundler?: string | undefined;
+  /** The bundler's protocol (`irys` or `turbo`); default: asked of the bundler's /info. */
+  bundlerKind?: string | undefined;
+  /** Turbo's payment service (prices, balances); default: the bundler's own URL. */
+  paymentUrl?: string | undefined;
   wallet?: string | undefined;
   trust?: string[] | undefined;
   aoMu?: string | undefined;
@@ -40,6 +45,10 @@ export interface NetworkConfig {
   /** Empty for `local`, whose endpoints exist only once its devnet runs. */
   gateways: string[];
   bundler?: string | undefined;
+  /** Given (flag or environment, or the `arweave` default); undefined: detected from the bundler's /info. */
+  bundlerKind?: BundlerKind | undefined;
+  /** Where a Turbo client asks prices and balances, when not the bundler's own URL. */
+  paymentUrl?: string | undefined;
   walletFile?: string | undefined;
   /** Publishers whose releases are accepted; empty means the wallet's own address. */
   trust: string[];
@@ -199,18 +208,23 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   const gateways = list(options.gateway, env.ARKIVE_GATEWAY);
   const name = options.network ?? env.ARKIVE_NETWORK ?? (gateways.length ? 'custom' : 'local');
   const trust = list(options.trust, env.ARKIVE_TRUST);
-  if (name === 'local') return { name, key: 'local', gateways: [], trust };
+  const bundlerKind = kindOf(options.bundlerKind ?? env.ARKIVE_BUNDLER_KIND);
+  if (name === 'local') return { name, key: 'local', gateways: [], trust, ...(bundlerKind && { bundlerKind }) };
   if (name !== 'custom' && name !== 'arweave') {
     throw new UsageError({
       code: 'NETWORK_UNKNOWN', message: `unknown network "${name}"`,
       hint: 'Use --network local (the default), custom (with --gateway, --bundler, --wallet) or arweave.',
     });
   }
+  const bundler = options.bundler ?? env.ARKIVE_BUNDLER;
+  const paymentUrl = options.paymentUrl ?? env.ARKIVE_PAYMENT_URL;
   const resolved: NetworkConfig = {
     name,
     key: '',
     gateways: gateways.length ? gateways : name === 'arweave' ? ['https://arweave.net'] : [],
-    bundler: options.bundler ?? env.ARKIVE_BUNDLER,
+    ...(name === 'arweave' && !bundler ? ARWEAVE_BUNDLER : { bundler }),
+    ...(bundlerKind && { bundlerKind }),
+    ...(paymentUrl && { paymentUrl }),
     walletFile: options.wallet ?? env.ARKIVE_WALLET,
     trust,
   };
@@ -222,8 +236,28 @@ export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   }
   for (const url of resolved.gateways) httpUrl(url, '--gateway ($ARKIVE_GATEWAY)');
   if (resolved.bundler !== undefined) httpUrl(resolved.bundler, '--bundler ($ARKIVE_BUNDLER)');
+  if (resolved.paymentUrl !== undefined) httpUrl(resolved.paymentUrl, '--payment-url ($ARKIVE_PAYMENT_URL)');
   const walletFile = resolved.walletFile && path.resolve(resolved.walletFile);
   return { ...resolved, key: resolved.gateways[0]!, walletFile, ao: resolveAo(options, env, resolved.gateways[0]!) };
+}
+
+/**
+ * The `arweave` network uploads through ArDrive Turbo's public upload service unless --bundler
+ * says otherwise (Irys left Arweave in 2024; Turbo keeps Irys-style routes as well).
+ */
+const ARWEAVE_BUNDLER = {
+  bundler: 'https://upload.ardrive.io', bundlerKind: 'turbo', paymentUrl: 'https://payment.ardrive.io',
+} as const;
+
+const BUNDLER_KINDS: readonly BundlerKind[] = ['irys', 'turbo'];
+
+function kindOf(value: string | undefined): BundlerKind | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((BUNDLER_KINDS as readonly string[]).includes(value)) return value as BundlerKind;
+  throw new UsageError({
+    code: 'BUNDLER_KIND_INVALID', message: `--bundler-kind ($ARKIVE_BUNDLER_KIND) must be irys or turbo, not ${JSON.stringify(value)}`,
+    hint: 'Leave it unset to ask the bundler (its /info), or name the protocol the bundler speaks.',
+  });
 }
 
 /** Endpoints are http(s) URLs: anything else is refused up front, naming the option. */

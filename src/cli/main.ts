@@ -21,6 +21,8 @@ interface Globals {
   network?: string;
   gateway?: string[];
   bundler?: string;
+  bundlerKind?: string;
+  paymentUrl?: string;
   wallet?: string;
   trust?: string[];
   aoMu?: string;
@@ -64,7 +66,9 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .option('-C, --cwd <dir>', 'project directory holding pipelines/ (default: the current directory)')
     .addOption(new Option('--network <name>', 'local (default), custom or arweave ($ARKIVE_NETWORK)').choices(['local', 'custom', 'arweave']))
     .option('--gateway <url>', 'gateway URL, repeatable, first is primary; implies custom ($ARKIVE_GATEWAY)', collect)
-    .option('--bundler <url>', 'Irys-protocol bundler URL ($ARKIVE_BUNDLER)')
+    .option('--bundler <url>', 'bundler URL, Turbo or Irys protocol ($ARKIVE_BUNDLER; arweave: https://upload.ardrive.io)')
+    .addOption(new Option('--bundler-kind <kind>', "the bundler's protocol (default: asked of its /info; $ARKIVE_BUNDLER_KIND)").choices(['irys', 'turbo']))
+    .option('--payment-url <url>', "Turbo payment service for prices and balances (default: the bundler's URL; $ARKIVE_PAYMENT_URL)")
     .option('--wallet <file>', 'Arweave JWK wallet file ($ARKIVE_WALLET)')
     .option('--trust <address>', 'publisher whose releases are accepted, repeatable ($ARKIVE_TRUST)', collect)
     .option('--ao-mu <url>', 'AO messenger unit for the registry ($ARKIVE_AO_MU)')
@@ -79,7 +83,8 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     const g = unmaskDashedIds(cmd.optsWithGlobals<Globals>());
     return {
       cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
-      network: g.network, gateway: g.gateway, bundler: g.bundler, wallet: g.wallet, trust: g.trust,
+      network: g.network, gateway: g.gateway, bundler: g.bundler, bundlerKind: g.bundlerKind, paymentUrl: g.paymentUrl,
+      wallet: g.wallet, trust: g.trust,
       aoMu: g.aoMu, aoCu: g.aoCu, aoGateway: g.aoGateway, registry: g.registry,
     };
   };

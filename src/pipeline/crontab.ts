@@ -29,6 +29,8 @@ export function networkFlags(net: NetworkConfig): string[] {
   const words = ['--network', net.name];
   for (const gateway of net.gateways) words.push('--gateway', gateway);
   if (net.bundler) words.push('--bundler', net.bundler);
+  if (net.bundlerKind) words.push('--bundler-kind', net.bundlerKind);
+  if (net.paymentUrl) words.push('--payment-url', net.paymentUrl);
   if (net.walletFile) words.push('--wallet', net.walletFile);
   for (const address of net.trust) words.push('--trust', address);
   if (net.ao) {

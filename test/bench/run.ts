@@ -1,10 +1,11 @@
-// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get|checkpoint]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get|checkpoint|rss]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
 import { benchPublish } from './publish.js';
 import { benchGet } from './get.js';
 import { benchCheckpoint } from './checkpoint.js';
+import { benchRss } from './rss.js';
 import type { Figure } from './figure.js';
 
 function option(name: string): string | undefined {
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   publish: () => benchPublish(Number(option('--publish-rows') ?? 100_000)),
   get: () => benchGet(Number(option('--get-mb') ?? 64)),
   checkpoint: () => benchCheckpoint(Number(option('--checkpoint-gib') ?? 1)),
+  rss: () => benchRss(),
 };
 const figures: Figure[] = [];
 for (const [name, run] of Object.entries(suites)) {

@@ -36,6 +36,7 @@ describe('resolveNetwork refuses bad endpoints and wallets up front', () => {
     [{ gateway: ['ftp://example.org'] }, '--gateway ($ARKIVE_GATEWAY) "ftp://example.org"'],
     [{ gateway: ['http://ok.test', 'not a url'] }, '--gateway ($ARKIVE_GATEWAY) "not a url"'],
     [{ gateway: ['http://ok.test'], bundler: 'file:///etc/passwd' }, '--bundler ($ARKIVE_BUNDLER) "file:///etc/passwd"'],
+    [{ gateway: ['http://ok.test'], paymentUrl: 'gopher://pay' }, '--payment-url ($ARKIVE_PAYMENT_URL) "gopher://pay"'],
     [{ gateway: ['http://ok.test'], aoMu: 'localhost:4002', aoCu: 'http://cu.test', registry: 'r' }, '--ao-mu ($ARKIVE_AO_MU) "localhost:4002"'],
     [{ gateway: ['http://ok.test'], aoMu: 'http://mu.test', aoCu: 'javascript:alert(1)', registry: 'r' }, '--ao-cu ($ARKIVE_AO_CU) "javascript:alert(1)"'],
   ])('refuses %j', (flags, named) => {
@@ -73,5 +74,31 @@ describe('the local dev bundler\'s price and funding from the environment', () =
     [{ ARKIVE_DEVNET_FUND: `${address}=1,short=2` }, /^ARKIVE_DEVNET_FUND: "short" is not an Arweave address/],
   ])('refuses %j (exit 2)', (env, message) => {
     expect(() => resolveConfig({ cwd: '/p' }, env)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', exitCode: 2, message: expect.stringMatching(message) }));
+  });
+});
+
+describe('resolveNetwork chooses the bundler protocol', () => {
+  it('takes --bundler-kind or $ARKIVE_BUNDLER_KIND, the flag first; unset means ask the bundler', () => {
+    const custom = { cwd: '/p', gateway: ['http://g.test'], bundler: 'http://b.test' };
+    expect(resolveNetwork({ ...custom, bundlerKind: 'turbo' }, { ARKIVE_BUNDLER_KIND: 'irys' }).bundlerKind).toBe('turbo');
+    expect(resolveNetwork(custom, { ARKIVE_BUNDLER_KIND: 'irys' }).bundlerKind).toBe('irys');
+    expect(resolveNetwork(custom, {}).bundlerKind).toBeUndefined();
+    expect(resolveNetwork({ cwd: '/p', bundlerKind: 'turbo' }, {})).toMatchObject({ name: 'local', bundlerKind: 'turbo' });
+  });
+
+  it('refuses any other protocol name (exit 2), from a flag or the environment', () => {
+    for (const [flags, env] of [[{ bundlerKind: 'bundlr' }, {}], [{}, { ARKIVE_BUNDLER_KIND: 'Turbo' }]] as const) {
+      expect(() => resolveNetwork({ cwd: '/p', ...flags }, env)).toThrow(expect.objectContaining({ code: 'BUNDLER_KIND_INVALID', exitCode: 2 }));
+    }
+  });
+
+  it("uploads through Turbo's public service on the arweave network unless --bundler says otherwise", () => {
+    expect(resolveNetwork({ cwd: '/p', network: 'arweave' }, {})).toMatchObject({
+      bundler: 'https://upload.ardrive.io', bundlerKind: 'turbo', paymentUrl: 'https://payment.ardrive.io',
+    });
+    const own = resolveNetwork({ cwd: '/p', network: 'arweave', bundler: 'https://node2.example' }, {});
+    expect(own.bundler).toBe('https://node2.example');
+    expect(own.bundlerKind).toBeUndefined();
+    expect(own.paymentUrl).toBeUndefined();
   });
 });

@@ -10,12 +10,14 @@ type NetworkOptions = Required<Omit<GlobalOptions, 'cwd' | 'home'>>;
 
 // Every network option of GlobalOptions (the compiler insists when one is added) with its flag.
 const FLAGS = {
-  network: '--network', gateway: '--gateway', bundler: '--bundler', wallet: '--wallet', trust: '--trust',
+  network: '--network', gateway: '--gateway', bundler: '--bundler', bundlerKind: '--bundler-kind', paymentUrl: '--payment-url',
+  wallet: '--wallet', trust: '--trust',
   aoMu: '--ao-mu', aoCu: '--ao-cu', aoGateway: '--ao-gateway', registry: '--registry',
 } as const satisfies Record<keyof NetworkOptions, string>;
 
 const ALL: NetworkOptions = {
-  network: 'custom', gateway: ['http://g1.test', 'http://g2.test'], bundler: 'http://b.test', wallet: '/w/wallet.json',
+  network: 'custom', gateway: ['http://g1.test', 'http://g2.test'], bundler: 'http://b.test', bundlerKind: 'turbo',
+  paymentUrl: 'http://pay.test', wallet: '/w/wallet.json',
   trust: ['a'.repeat(43), 'b'.repeat(43)], aoMu: 'http://mu.test', aoCu: 'http://cu.test', aoGateway: 'http://aog.test', registry: 'r'.repeat(43),
 };
 
@@ -45,10 +47,17 @@ describe('networkFlags', () => {
     const env = {
       ARKIVE_GATEWAY: 'http://g1.test,http://g2.test', ARKIVE_BUNDLER: 'http://b.test', ARKIVE_WALLET: '/w/wallet.json',
       ARKIVE_TRUST: `${'a'.repeat(43)},${'b'.repeat(43)}`, ARKIVE_AO_MU: 'http://mu.test', ARKIVE_AO_CU: 'http://cu.test',
-      ARKIVE_REGISTRY: 'r'.repeat(43),
+      ARKIVE_REGISTRY: 'r'.repeat(43), ARKIVE_BUNDLER_KIND: 'irys', ARKIVE_PAYMENT_URL: 'http://pay.test',
     };
     const net = resolveNetwork({ cwd: '/' }, env);
     expect(net.ao).toBeDefined();
+    expect(net).toMatchObject({ bundlerKind: 'irys', paymentUrl: 'http://pay.test' });
+    expect(resolveNetwork(parse(networkFlags(net)), {})).toEqual(net);
+  });
+
+  it('spells out the arweave network\'s default bundler (Turbo), so cron uploads through the same one', () => {
+    const net = resolveNetwork({ cwd: '/', network: 'arweave', wallet: '/w/wallet.json' }, {});
+    expect(net).toMatchObject({ bundler: 'https://upload.ardrive.io', bundlerKind: 'turbo', paymentUrl: 'https://payment.ardrive.io' });
     expect(resolveNetwork(parse(networkFlags(net)), {})).toEqual(net);
   });
 
