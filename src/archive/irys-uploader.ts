@@ -5,8 +5,10 @@
 import Irys from '@irys/sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { RuntimeFailure } from '../errors.js';
+import { ItemSigner } from './ans104.js';
+import { verifyReceipt } from './bundler-receipt.js';
 import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
-import type { Tag } from './tags.js';
+import { checkTagLimits, type Tag } from './tags.js';
 
 export interface IrysUploaderDeps {
   bundlerUrl: string;
@@ -30,9 +32,12 @@ export class IrysUploader implements Uploader {
   private readonly chunkBytes: number;
   private readonly batchSize: number;
   private readonly stallMs: number;
+  private readonly signer: ItemSigner;
+  private bundlerAddress: Promise<string> | null = null;
 
   private constructor(irys: Irys, deps: IrysUploaderDeps) {
     this.irys = irys;
+    this.signer = new ItemSigner(deps.wallet);
     this.address = irys.address!;
     this.bundlerUrl = deps.bundlerUrl;
     // 2 MiB × 2 in flight keeps a streamed upload of any size within tens of MB (the SDK and
@@ -52,22 +57,17 @@ export class IrysUploader implements Uploader {
     return new IrysUploader(irys, deps);
   }
 
-  // Signed without an anchor (ANS-104 makes it optional), unlike the SDK's createTransaction,
-  // which adds a random one: gateways such as ArLocal do not report anchors in GraphQL, and
-  // `arkive get` rebuilds the signed payload from what GraphQL reports to verify a release.
-  async sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
-    const signer = this.irys.getSigner();
-    const item = this.irys.arbundles.createData(data, signer, { tags });
-    await item.sign(signer);
-    const raw = Buffer.from(item.getRaw());
-    return { id: item.id, raw, header: raw.subarray(0, raw.length - data.length) };
+  // Signed by arkive (ans104.ts: no anchor, tags checked first), unlike the SDK's
+  // createTransaction, which adds a random anchor that gateways such as ArLocal do not report.
+  sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
+    return this.signer.sign(data, tags);
   }
 
   async post(raw: Buffer): Promise<Receipt> {
     const item = this.irys.transaction.fromRaw(raw);
     try {
       const res = await this.irys.uploader.uploadTransaction(item);
-      return res.data as Receipt;
+      return await this.verified(res.data, item.id);
     } catch (error) {
       // The SDK throws the body of a 201 ("already received"): the bundler has this very item.
       if (/already received/i.test((error as Error).message)) return { id: item.id };
@@ -86,6 +86,8 @@ export class IrysUploader implements Uploader {
   }
 
   async uploadStream(upload: StreamUpload): Promise<Receipt> {
+    // The SDK signs after the last chunk: a tag set the bundler refuses must not get that far.
+    checkTagLimits(upload.tags, 'a streamed item');
     const chunked = this.irys.uploader.chunkedUploader;
     chunked.setChunkSize(this.chunkBytes);
     chunked.setBatchSize(this.batchSize);
@@ -103,10 +105,19 @@ export class IrysUploader implements Uploader {
     });
     try {
       const res = await Promise.race([chunked.uploadData(upload.open(), { tags: upload.tags }), stall.stalled]);
-      return this.receiptOf(res.data as Receipt);
+      return await this.verified(this.receiptOf(res.data as Receipt));
     } finally {
       stall.stop();
     }
+  }
+
+  /** The bundler's signed receipt for the item (`itemId` unknown for a stream the SDK signed itself). */
+  private async verified(receipt: unknown, itemId?: string): Promise<Receipt> {
+    // GET /info: addresses.arweave is the wallet that signs the node's receipts.
+    this.bundlerAddress ??= this.irys.utils.getBundlerAddress('arweave')
+      .catch((error: unknown) => { this.bundlerAddress = null; throw error; });
+    const { verify: _, ...fields } = receipt as Record<string, unknown>;
+    return verifyReceipt(fields, { ...(itemId && { itemId }), bundlerAddress: await this.bundlerAddress, bundlerUrl: this.bundlerUrl });
   }
 
   private receiptOf(receipt: Receipt): Receipt {

@@ -75,7 +75,10 @@ export class BundlerIntake {
 
   /** Refuses an upload for good and frees its disk. */
   async reject(state: UploadState, httpStatus: number, error: string): Promise<never> {
-    await this.options.uploads.setState({ id: state.id, createdAt: state.createdAt, status: 'rejected', httpStatus, error });
+    await this.options.uploads.setState({
+      id: state.id, createdAt: state.createdAt, protocol: state.protocol, status: 'rejected', httpStatus, error,
+      ...(state.status === 'finalizing' && { itemId: state.itemId }),
+    });
     await this.options.uploads.discardData(state.id);
     throw new BundlerError(httpStatus, error);
   }
@@ -100,7 +103,7 @@ export class BundlerIntake {
       throw new BundlerError(400, inspection.reason);
     }
     const finalizing: FinalizingUpload = {
-      id: state.id, createdAt: state.createdAt, status: 'finalizing', itemId: inspection.header.id,
+      id: state.id, createdAt: state.createdAt, protocol: state.protocol, status: 'finalizing', itemId: inspection.header.id,
       chunkSize: Math.max(...chunks.map((c) => c.size)), totalSize: total,
     };
     await uploads.setState(finalizing);

@@ -1,6 +1,6 @@
 // The dev bundler's HTTP API: the subset of an Irys node's that @irys/sdk 0.2.11 uses for
 // Arweave (see node_modules/@irys/sdk/build/cjs/common/{upload,chunkingUploader,utils}.js),
-// plus `POST /dev/flush`, which lets another process wait until its uploads are on the gateway.
+// the Turbo upload routes under /v1 (turbo-routes.ts), plus `POST /dev/flush`, which lets another process wait until its uploads are on the gateway.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type http from 'node:http';
@@ -8,6 +8,7 @@ import { BundlerError, duplicateMessage, type Acceptance, type BundlerIntake } f
 import { drain, receiveToFile, requireArweave, sendJson, sendText } from './bundler-http.js';
 import type { BundlerStore } from './bundler-store.js';
 import { registerChunkRoutes } from './bundler-chunk-routes.js';
+import { registerTurboRoutes } from './turbo-routes.js';
 import type { ChunkUploads } from './chunk-uploads.js';
 
 export interface BundlerRoutesOptions {
@@ -102,6 +103,7 @@ export class BundlerRoutes {
       sendJson(res, 200, { flushed: true });
     });
     registerChunkRoutes(this, o);
+    registerTurboRoutes(this, o);
     this.add('GET', new RegExp(`^/${ID}$`), (_req, res, [id]) => this.data(res, id!));
   }
 
