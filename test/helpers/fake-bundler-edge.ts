@@ -1,6 +1,6 @@
 // A fake at the edge of a real dev bundler, for the uploader conformance suite: an HTTP proxy
 // that forwards every request to the bundler and records what came back, except the requests
-// a test picks, which it answers itself (503 a few times, a 400), and the responses it
+// a test picks, which it answers itself (503 a few times, a 400) or never, and the responses it
 // rewrites (a receipt tampered with on the way). Nothing else about the bundler is faked.
 import http from 'node:http';
 import { forward, type Rewrite } from './lying-gateway.js';
@@ -17,6 +17,8 @@ export interface FakeBundlerEdgeOptions {
   upstream: string;
   /** A status to answer this request with instead of forwarding it (null: forward). */
   fail?: (request: EdgeRequest) => number | null;
+  /** True for a request to take in and never answer: a bundler that stalled. */
+  stall?: (request: EdgeRequest) => boolean;
   /** A rewrite of this request's successful response body (null: as it came). */
   rewrite?: (request: EdgeRequest) => Rewrite | null;
 }
@@ -34,6 +36,7 @@ export async function startFakeBundlerEdge(options: FakeBundlerEdgeOptions): Pro
   const server = await startProxyServer('fake bundler edge', async (req, res) => {
     const request = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://edge').pathname };
     res.once('finish', () => seen.push({ ...request, status: res.statusCode }));
+    if (options.stall?.(request)) return void req.resume(); // answered never; cut by close()
     const status = options.fail?.(request) ?? null;
     if (status !== null) return answer(req, res, status);
     await forward(upstream, req, res, options.rewrite?.(request) ?? null);

@@ -14,7 +14,8 @@ import { archiveFile } from '../../src/archive/archive-file.js';
 import { HttpGateway } from '../../src/archive/http-gateway.js';
 import { releaseTags } from '../../src/archive/release-tags.js';
 import type { Tag } from '../../src/archive/tags.js';
-import type { Uploader } from '../../src/archive/uploader.js';
+import { isTransient } from '../../src/archive/retry.js';
+import type { SignedHeader, StreamUpload, Uploader } from '../../src/archive/uploader.js';
 import { headerOf, verifyItem, verifyItemDigest } from '../../src/archive/verify-item.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { UploadsRepo } from '../../src/db/uploads-repo.js';
@@ -173,6 +174,36 @@ describe.each(uploaderFactories)('Uploader conformance: $name', (factory: Upload
       expect(served.equals(data)).toBe(true);
     });
   }, 240_000);
+
+  it('abandons a streamed upload the bundler stalls on, as a transient timeout, and the retry resumes it', async () => {
+    const file = path.join(tmpDir(), 'stalled.bin');
+    const data = crypto.randomBytes(6 * 2 ** 20);
+    fs.writeFileSync(file, data);
+    const ledger: { signed?: SignedHeader; uploadId?: string } = {};
+    const upload = (): StreamUpload => ({
+      open: () => fs.createReadStream(file), size: data.length, tags: uniqueTags(),
+      signed: ledger.signed ?? null, resumeId: ledger.uploadId ?? null,
+      onSigned: (signed) => { ledger.signed = signed; }, onUploadId: (id) => { ledger.uploadId = id; },
+    });
+    let chunks = 0;
+    const isChunk = (r: { method: string; path: string }) => r.method === 'POST' && /\/chunks\/arweave\/[0-9a-f-]{36}\/\d+$/.test(r.path);
+    const started = Date.now();
+    const stalled = await withEdge({ stall: (r) => isChunk(r) && chunks++ === 1 }, async (edge) =>
+      (await make(edge.url, 2_000)).uploadStream(upload()).then(() => null, (error: unknown) => error));
+    expect(stalled).toBeInstanceOf(Error);
+    expect((stalled as Error).message).toMatch(/upload timeout/);
+    expect(isTransient(stalled)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const uploadId = ledger.uploadId;
+    expect(uploadId).toEqual(expect.any(String));
+
+    const receipt = await (await make()).uploadStream(upload());
+    expect(ledger.uploadId).toBe(uploadId);
+    if (ledger.signed) expect(receipt.id).toBe(ledger.signed.id); // signed first: the same item, resumed
+    await devnet.flush();
+    const served = Buffer.from(await (await fetch(`${devnet.gatewayUrl}/${receipt.id}`)).arrayBuffer());
+    expect(served.equals(data)).toBe(true);
+  });
 
   it('retries a bundler\'s 5xx answers, and does not retry a 4xx', async () => {
     const isPost = (r: { method: string; path: string }) => r.method === 'POST' && /\/tx(\/arweave)?$/.test(r.path);
