@@ -9,6 +9,7 @@ import { ItemSigner } from './ans104.js';
 import { verifyReceipt } from './bundler-receipt.js';
 import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
 import { checkTagLimits, type Tag } from './tags.js';
+import { Watchdog } from './watchdog.js';
 
 export interface IrysUploaderDeps {
   bundlerUrl: string;
@@ -92,10 +93,12 @@ export class IrysUploader implements Uploader {
     chunked.setChunkSize(this.chunkBytes);
     chunked.setBatchSize(this.batchSize);
     if (upload.resumeId) chunked.setResumeData(upload.resumeId);
-    const stall = this.watchStall(chunked);
+    // The SDK never settles an upload whose chunk POST keeps failing: without a watchdog a cron
+    // run would hang forever (it pauses the SDK's upload when it fires).
+    const watchdog = new Watchdog(this.stallMs, `no chunk acknowledged by ${this.bundlerUrl}`, () => chunked.pause());
     let announced = false;
     chunked.on('chunkUpload', (info: { totalUploaded: number }) => {
-      stall.progress();
+      watchdog.alive();
       const uploadId = chunked.getResumeData();
       if (!announced && uploadId) {
         announced = true;
@@ -104,10 +107,10 @@ export class IrysUploader implements Uploader {
       upload.onProgress?.(info.totalUploaded);
     });
     try {
-      const res = await Promise.race([chunked.uploadData(upload.open(), { tags: upload.tags }), stall.stalled]);
+      const res = await watchdog.race(chunked.uploadData(upload.open(), { tags: upload.tags }));
       return await this.verified(this.receiptOf(res.data as Receipt));
     } finally {
-      stall.stop();
+      watchdog.stop();
     }
   }
 
@@ -129,24 +132,5 @@ export class IrysUploader implements Uploader {
       });
     }
     return receipt;
-  }
-
-  /**
-   * The SDK never settles an upload whose chunk POST keeps failing: without a watchdog a cron
-   * run would hang forever. A stall rejects as a timeout, which withRetry treats as transient.
-   */
-  private watchStall(chunked: { pause(): void }) {
-    let timer: NodeJS.Timeout | undefined;
-    let fail: (error: Error) => void = () => {};
-    const stalled = new Promise<never>((_, reject) => { fail = reject; });
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        chunked.pause();
-        fail(new Error(`upload timeout: no chunk acknowledged by ${this.bundlerUrl} for ${this.stallMs} ms`));
-      }, this.stallMs);
-    };
-    arm();
-    return { stalled, progress: arm, stop: () => clearTimeout(timer) };
   }
 }

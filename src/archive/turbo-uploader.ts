@@ -8,6 +8,7 @@
 import { TurboUnauthenticatedPaymentService, TurboUnauthenticatedUploadService } from '@ardrive/turbo-sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { DataItem } from 'arbundles';
+import { IntegrityError } from '../errors.js';
 import { ItemSigner } from './ans104.js';
 import { verifyReceipt } from './bundler-receipt.js';
 import { PreSignedItem, PreSignedUploadService, type CreatedUpload, type SdkHttp } from './turbo-multipart.js';
@@ -147,7 +148,10 @@ export class TurboUploader implements Uploader {
   private async signStream(upload: StreamUpload): Promise<SignedHeader> {
     const signed = await this.signer.signStream(upload.open(), upload.tags);
     if (signed.dataBytes !== upload.size) {
-      throw new Error(`the file to stream changed while it was signed: ${signed.dataBytes} bytes read, ${upload.size} expected`);
+      throw new IntegrityError({
+        code: 'FILE_CHANGED', message: `the file to stream changed while it was signed: ${signed.dataBytes} bytes read, ${upload.size} expected`,
+        hint: 'Something modified the snapshot while publishing; re-run to snapshot again.',
+      });
     }
     const header = { id: signed.id, header: signed.header };
     await upload.onSigned?.(header);

@@ -8,7 +8,8 @@ export class Watchdog {
   private readonly stalled: Promise<never>;
   fired = false;
 
-  constructor(private readonly stallMs: number, private readonly what: string) {
+  /** `onStall` runs when it fires, before the upload is abandoned (e.g. to stop a client's own loop). */
+  constructor(private readonly stallMs: number, private readonly what: string, private readonly onStall: () => void = () => {}) {
     this.stalled = new Promise<never>((_, reject) => { this.fail = reject; });
     this.stalled.catch(() => {}); // raced, never awaited alone
     this.alive();
@@ -24,6 +25,7 @@ export class Watchdog {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.fired = true;
+      this.onStall();
       this.controller.abort(this.error());
       this.fail(this.error());
     }, this.stallMs);
