@@ -76,13 +76,22 @@ async function signAndRecord(f: FileToArchive, data: Buffer, deps: ArchiveDeps, 
 
 async function streamUpload(f: FileToArchive, deps: ArchiveDeps, onRetry: (e: unknown) => Promise<void>) {
   const owner = deps.uploader.address;
-  // Each attempt resumes from the upload ID recorded last (by an earlier attempt or run).
-  const receipt = await withRetry(async () => deps.uploader.uploadStream({
-    open: () => fs.createReadStream(f.file),
-    tags: f.tags,
-    resumeId: (await deps.uploads.get(owner, f.sha256))?.upload_id ?? null,
-    onUploadId: (uploadId) => deps.uploads.update(owner, f.sha256, { state: 'uploading', upload_id: uploadId }, new Date()),
-  }), { onRetry });
+  const record = (patch: Parameters<UploadsRepo['update']>[2]) => deps.uploads.update(owner, f.sha256, patch, new Date());
+  // Each attempt resumes from what the ledger holds last (by an earlier attempt or run): the
+  // signed item (an uploader that signs first re-posts that very item) and the upload ID.
+  const receipt = await withRetry(async () => {
+    const entry = await deps.uploads.get(owner, f.sha256);
+    return deps.uploader.uploadStream({
+      open: () => fs.createReadStream(f.file),
+      size: f.size,
+      tags: f.tags,
+      resumeId: entry?.upload_id ?? null,
+      signed: entry?.header && entry.item_id ? { id: entry.item_id, header: Buffer.from(entry.header) } : null,
+      // A new signature makes any earlier upload ID useless: it held another item's bytes.
+      onSigned: (signed) => record({ state: 'signed', item_id: signed.id, header: signed.header, upload_id: null }),
+      onUploadId: (uploadId) => record({ state: 'uploading', upload_id: uploadId }),
+    });
+  }, { onRetry });
   return { id: receipt.id, receipt };
 }
 

@@ -5,8 +5,11 @@
 import Irys from '@irys/sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { RuntimeFailure } from '../errors.js';
+import { ItemSigner } from './ans104.js';
+import { verifyReceipt } from './bundler-receipt.js';
 import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
-import type { Tag } from './tags.js';
+import { checkTagLimits, type Tag } from './tags.js';
+import { Watchdog } from './watchdog.js';
 
 export interface IrysUploaderDeps {
   bundlerUrl: string;
@@ -30,9 +33,12 @@ export class IrysUploader implements Uploader {
   private readonly chunkBytes: number;
   private readonly batchSize: number;
   private readonly stallMs: number;
+  private readonly signer: ItemSigner;
+  private bundlerAddress: Promise<string> | null = null;
 
   private constructor(irys: Irys, deps: IrysUploaderDeps) {
     this.irys = irys;
+    this.signer = new ItemSigner(deps.wallet);
     this.address = irys.address!;
     this.bundlerUrl = deps.bundlerUrl;
     // 2 MiB × 2 in flight keeps a streamed upload of any size within tens of MB (the SDK and
@@ -52,22 +58,17 @@ export class IrysUploader implements Uploader {
     return new IrysUploader(irys, deps);
   }
 
-  // Signed without an anchor (ANS-104 makes it optional), unlike the SDK's createTransaction,
-  // which adds a random one: gateways such as ArLocal do not report anchors in GraphQL, and
-  // `arkive get` rebuilds the signed payload from what GraphQL reports to verify a release.
-  async sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
-    const signer = this.irys.getSigner();
-    const item = this.irys.arbundles.createData(data, signer, { tags });
-    await item.sign(signer);
-    const raw = Buffer.from(item.getRaw());
-    return { id: item.id, raw, header: raw.subarray(0, raw.length - data.length) };
+  // Signed by arkive (ans104.ts: no anchor, tags checked first), unlike the SDK's
+  // createTransaction, which adds a random anchor that gateways such as ArLocal do not report.
+  sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
+    return this.signer.sign(data, tags);
   }
 
   async post(raw: Buffer): Promise<Receipt> {
     const item = this.irys.transaction.fromRaw(raw);
     try {
       const res = await this.irys.uploader.uploadTransaction(item);
-      return res.data as Receipt;
+      return await this.verified(res.data, item.id);
     } catch (error) {
       // The SDK throws the body of a 201 ("already received"): the bundler has this very item.
       if (/already received/i.test((error as Error).message)) return { id: item.id };
@@ -86,14 +87,18 @@ export class IrysUploader implements Uploader {
   }
 
   async uploadStream(upload: StreamUpload): Promise<Receipt> {
+    // The SDK signs after the last chunk: a tag set the bundler refuses must not get that far.
+    checkTagLimits(upload.tags, 'a streamed item');
     const chunked = this.irys.uploader.chunkedUploader;
     chunked.setChunkSize(this.chunkBytes);
     chunked.setBatchSize(this.batchSize);
     if (upload.resumeId) chunked.setResumeData(upload.resumeId);
-    const stall = this.watchStall(chunked);
+    // The SDK never settles an upload whose chunk POST keeps failing: without a watchdog a cron
+    // run would hang forever (it pauses the SDK's upload when it fires).
+    const watchdog = new Watchdog(this.stallMs, `no chunk acknowledged by ${this.bundlerUrl}`, () => chunked.pause());
     let announced = false;
     chunked.on('chunkUpload', (info: { totalUploaded: number }) => {
-      stall.progress();
+      watchdog.alive();
       const uploadId = chunked.getResumeData();
       if (!announced && uploadId) {
         announced = true;
@@ -102,11 +107,20 @@ export class IrysUploader implements Uploader {
       upload.onProgress?.(info.totalUploaded);
     });
     try {
-      const res = await Promise.race([chunked.uploadData(upload.open(), { tags: upload.tags }), stall.stalled]);
-      return this.receiptOf(res.data as Receipt);
+      const res = await watchdog.race(chunked.uploadData(upload.open(), { tags: upload.tags }));
+      return await this.verified(this.receiptOf(res.data as Receipt));
     } finally {
-      stall.stop();
+      watchdog.stop();
     }
+  }
+
+  /** The bundler's signed receipt for the item (`itemId` unknown for a stream the SDK signed itself). */
+  private async verified(receipt: unknown, itemId?: string): Promise<Receipt> {
+    // GET /info: addresses.arweave is the wallet that signs the node's receipts.
+    this.bundlerAddress ??= this.irys.utils.getBundlerAddress('arweave')
+      .catch((error: unknown) => { this.bundlerAddress = null; throw error; });
+    const { verify: _, ...fields } = receipt as Record<string, unknown>;
+    return verifyReceipt(fields, { ...(itemId && { itemId }), bundlerAddress: await this.bundlerAddress, bundlerUrl: this.bundlerUrl });
   }
 
   private receiptOf(receipt: Receipt): Receipt {
@@ -118,24 +132,5 @@ export class IrysUploader implements Uploader {
       });
     }
     return receipt;
-  }
-
-  /**
-   * The SDK never settles an upload whose chunk POST keeps failing: without a watchdog a cron
-   * run would hang forever. A stall rejects as a timeout, which withRetry treats as transient.
-   */
-  private watchStall(chunked: { pause(): void }) {
-    let timer: NodeJS.Timeout | undefined;
-    let fail: (error: Error) => void = () => {};
-    const stalled = new Promise<never>((_, reject) => { fail = reject; });
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        chunked.pause();
-        fail(new Error(`upload timeout: no chunk acknowledged by ${this.bundlerUrl} for ${this.stallMs} ms`));
-      }, this.stallMs);
-    };
-    arm();
-    return { stalled, progress: arm, stop: () => clearTimeout(timer) };
   }
 }

@@ -4,7 +4,11 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 
+/** What bundlers (Irys and Turbo alike, after ANS-104) accept in a data item's tags. */
 export const MAX_TAG_BYTES = 4096;
+export const MAX_TAGS = 128;
+export const MAX_TAG_NAME_BYTES = 1024;
+export const MAX_TAG_VALUE_BYTES = 3072;
 export const APP_NAME = 'arkive';
 export const APP_VERSION = '0.1.0';
 
@@ -52,7 +56,7 @@ export function toTagList(tags: ArkiveTags, what: string): Tag[] {
   const list = Object.entries(parsed.data)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([n, value]) => ({ name: n, value }));
-  checkTagSize(list, what);
+  checkTagLimits(list, what);
   return list;
 }
 
@@ -83,10 +87,34 @@ export function checkTagSize(tags: Tag[], what: string): void {
   const bytes = serializedTagBytes(tags);
   if (bytes > MAX_TAG_BYTES) {
     const largest = [...tags].sort((a, b) => b.value.length - a.value.length)[0];
-    throw new InputError({
-      code: 'TAGS_TOO_LARGE',
-      message: `the tags of ${what} take ${bytes} bytes serialized, over the ${MAX_TAG_BYTES}-byte limit (largest: ${largest?.name}, ${largest?.value.length} characters)`,
-      hint: 'Shorten the pipeline description or other long values that become tags.',
-    });
+    throw tagsTooLarge(`the tags of ${what} take ${bytes} bytes serialized, over the ${MAX_TAG_BYTES}-byte limit (largest: ${largest?.name}, ${largest?.value.length} characters)`);
   }
+}
+
+/**
+ * Every limit a bundler puts on tags (count, name and value length, total size), checked by
+ * both uploaders before they sign anything: a refused tag set is bad input (exit 2), found
+ * before a byte is hashed or posted rather than as a bundler's 400 after a whole upload.
+ */
+export function checkTagLimits(tags: Tag[], what: string): void {
+  if (tags.length > MAX_TAGS) throw tagsTooLarge(`${what} has ${tags.length} tags, over the limit of ${MAX_TAGS}`);
+  for (const tag of tags) {
+    const name = Buffer.byteLength(tag.name);
+    const value = Buffer.byteLength(tag.value);
+    if (name > MAX_TAG_NAME_BYTES) {
+      throw tagsTooLarge(`a tag name of ${what} (${tag.name.slice(0, 40)}…) is ${name} bytes, over the limit of ${MAX_TAG_NAME_BYTES}`);
+    }
+    if (value > MAX_TAG_VALUE_BYTES) {
+      throw tagsTooLarge(`the value of tag ${tag.name.slice(0, 64)} of ${what} is ${value} bytes, over the limit of ${MAX_TAG_VALUE_BYTES}`);
+    }
+  }
+  checkTagSize(tags, what);
+}
+
+function tagsTooLarge(message: string): InputError {
+  return new InputError({
+    code: 'TAGS_TOO_LARGE',
+    message,
+    hint: 'Shorten the pipeline description or other long values that become tags (bundlers take at most 128 tags, names of 1024 bytes, values of 3072 bytes, 4096 bytes in all).',
+  });
 }

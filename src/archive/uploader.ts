@@ -4,12 +4,16 @@
 import type { Readable } from 'node:stream';
 import type { Tag } from './tags.js';
 
-export interface SignedItem {
+/** A signed item without its data: its ID, and its bytes before the data. */
+export interface SignedHeader {
   id: string;
+  /** The data item's bytes before its data: enough to rebuild the item from the file later. */
+  header: Buffer;
+}
+
+export interface SignedItem extends SignedHeader {
   /** The complete data item (header + data), as posted. */
   raw: Buffer;
-  /** The data item's bytes before its data: enough to rebuild `raw` from the file later. */
-  header: Buffer;
 }
 
 export interface Receipt {
@@ -19,11 +23,24 @@ export interface Receipt {
 }
 
 export interface StreamUpload {
-  /** A fresh stream of the file's bytes (called again on retry). */
+  /** A fresh stream of the file's bytes (called again on retry, and by an uploader that signs first). */
   open(): Readable;
+  /** The file's size in bytes. */
+  size: number;
   tags: Tag[];
   /** The bundler's upload ID of an earlier, interrupted upload of this file. */
   resumeId?: string | null;
+  /**
+   * The item an earlier attempt signed for this file (from the ledger). An uploader that signs
+   * streamed items itself (Turbo) posts this very item again, so the resumed upload and its
+   * ID stay the same; one whose client signs at the end (Irys) ignores it.
+   */
+  signed?: SignedHeader | null;
+  /**
+   * Called by an uploader that signs the item itself, once signed and before its first byte
+   * is posted, so the ledger holds the ID and header (and gives them back as `signed`).
+   */
+  onSigned?(signed: SignedHeader): Promise<void> | void;
   /** Called as soon as the bundler assigned an upload ID, so it can be recorded for resume. */
   onUploadId?(uploadId: string): Promise<void> | void;
   /** Called with the bytes sent so far. */

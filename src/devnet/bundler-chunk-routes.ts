@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { duplicateMessage } from './bundler-intake.js';
 import { drain, requireArweave, sendJson, sendText } from './bundler-http.js';
 import type { BundlerRoutes, BundlerRoutesOptions } from './bundler-routes.js';
-import { allChunks, resumeList, type ChunkUploads } from './chunk-uploads.js';
+import { allChunks, resumeList, type ChunkUploads, type UploadState } from './chunk-uploads.js';
 
 // Tiny chunks are allowed so tests can exercise many of them; the SDK's default (25 MB) fits.
 const MIN_CHUNK = 1;
@@ -28,6 +28,7 @@ export function registerChunkRoutes(routes: BundlerRoutes, options: BundlerRoute
   routes.add('POST', new RegExp(`^/chunks/([^/]+)/${UPLOAD}/-1$`), async (req, res, [token, id]) => {
     requireArweave(token!);
     await drain(req);
+    if (!(await irysUpload(uploads, id!))) return sendText(res, 404, `upload ${id} not found`);
     const acceptance = await options.intake.finalize(id!);
     if (acceptance.duplicate) return sendText(res, 201, duplicateMessage(acceptance.id));
     // The SDK binds the chunked receipt's verify() to `response.data.data` (chunkingUploader.js):
@@ -40,7 +41,7 @@ export function registerChunkRoutes(routes: BundlerRoutes, options: BundlerRoute
 
 /** 404 for unknown uploads and for uploads with no chunk yet, whose chunk size nobody knows. */
 async function describeUpload(res: http.ServerResponse, uploads: ChunkUploads, id: string): Promise<void> {
-  const state = await uploads.state(id);
+  const state = await irysUpload(uploads, id);
   if (!state || state.status === 'rejected') return sendText(res, 404, `upload ${id} not found`);
   if (state.status !== 'open') {
     const chunks = resumeList(allChunks(state.totalSize, state.chunkSize), state.chunkSize);
@@ -50,6 +51,12 @@ async function describeUpload(res: http.ServerResponse, uploads: ChunkUploads, i
   if (chunks.length === 0) return sendText(res, 404, `upload ${id} has no chunks yet: nothing to resume, start a new upload`);
   const size = Math.max(...chunks.map((c) => c.size));
   sendJson(res, 200, { id, size, min: MIN_CHUNK, max: MAX_CHUNK, chunks: resumeList(chunks, size) });
+}
+
+/** An upload of this protocol: those the Turbo routes created are not seen here (their layout differs). */
+async function irysUpload(uploads: ChunkUploads, id: string): Promise<UploadState | null> {
+  const state = await uploads.state(id);
+  return state && state.protocol === undefined ? state : null;
 }
 
 /**
@@ -65,7 +72,7 @@ async function storeChunk(
 ): Promise<void> {
   requireArweave(chunk.token);
   const { uploads, intake, maxItemBytes } = options;
-  const state = await uploads.state(chunk.id);
+  const state = await irysUpload(uploads, chunk.id);
   if (!state) {
     await drain(req);
     return sendText(res, 404, `upload ${chunk.id} not found`);

@@ -85,7 +85,10 @@ export class BundlerIntake {
 
   /** Refuses an upload for good and frees its disk. */
   async reject(state: UploadState, httpStatus: number, error: string): Promise<never> {
-    await this.options.uploads.setState({ id: state.id, createdAt: state.createdAt, status: 'rejected', httpStatus, error });
+    await this.options.uploads.setState({
+      id: state.id, createdAt: state.createdAt, protocol: state.protocol, status: 'rejected', httpStatus, error,
+      ...(state.status === 'finalizing' && { itemId: state.itemId }),
+    });
     await this.options.uploads.discardData(state.id);
     throw new BundlerError(httpStatus, error);
   }
@@ -96,7 +99,8 @@ export class BundlerIntake {
    */
   private async rejectUnderfunded(state: UploadState, error: InsufficientBalanceError): Promise<never> {
     await this.options.uploads.setState({
-      id: state.id, createdAt: state.createdAt, status: 'rejected', httpStatus: 402, error: error.message, reason: 'underfunded',
+      id: state.id, createdAt: state.createdAt, protocol: state.protocol, status: 'rejected', httpStatus: 402, error: error.message,
+      reason: 'underfunded',
     });
     await this.options.uploads.discardData(state.id);
     throw error;
@@ -122,7 +126,7 @@ export class BundlerIntake {
       throw new BundlerError(400, inspection.reason);
     }
     const finalizing: FinalizingUpload = {
-      id: state.id, createdAt: state.createdAt, status: 'finalizing', itemId: inspection.header.id,
+      id: state.id, createdAt: state.createdAt, protocol: state.protocol, status: 'finalizing', itemId: inspection.header.id,
       chunkSize: Math.max(...chunks.map((c) => c.size)), totalSize: total,
     };
     await uploads.setState(finalizing);

@@ -1,7 +1,8 @@
 // The dev bundler's HTTP API: the subset of an Irys node's that @irys/sdk 0.2.11 uses for
 // Arweave (see node_modules/@irys/sdk/build/cjs/common/{upload,chunkingUploader,utils}.js),
-// the price and balance routes of both protocols (bundler-price-routes.ts), plus
-// `POST /dev/flush`, which lets another process wait until its uploads are on the gateway.
+// the Turbo upload routes under /v1 (turbo-routes.ts), the price and balance routes of both
+// protocols (bundler-price-routes.ts), plus `POST /dev/flush`, which lets another process
+// wait until its uploads are on the gateway.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type http from 'node:http';
@@ -11,6 +12,7 @@ import { drain, receiveToFile, requireArweave, sendJson, sendText } from './bund
 import type { BundlerStore } from './bundler-store.js';
 import { registerChunkRoutes } from './bundler-chunk-routes.js';
 import { registerPriceRoutes, sendUnderfunded } from './bundler-price-routes.js';
+import { registerTurboRoutes } from './turbo-routes.js';
 import type { ChunkUploads } from './chunk-uploads.js';
 
 export interface BundlerRoutesOptions {
@@ -91,6 +93,7 @@ export class BundlerRoutes {
     });
     registerPriceRoutes(this, o.accounts);
     registerChunkRoutes(this, o);
+    registerTurboRoutes(this, o);
     this.add('GET', new RegExp(`^/${ID}$`), (_req, res, [id]) => this.data(res, id!));
   }
 

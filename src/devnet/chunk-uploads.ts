@@ -22,9 +22,13 @@ import { readJson, writeJsonAtomic } from './json-file.js';
 interface UploadBase {
   id: string;
   createdAt: string;
+  /** The protocol that created the upload (absent: Irys); each protocol's routes see only their own. */
+  protocol?: 'turbo';
 }
 export interface OpenUpload extends UploadBase {
   status: 'open';
+  /** The chunk size agreed when the upload was created (Turbo); Irys uploads learn it from their chunks. */
+  chunkSize?: number;
 }
 export interface FinalizingUpload extends UploadBase {
   status: 'finalizing';
@@ -42,6 +46,8 @@ export interface RejectedUpload extends UploadBase {
   error: string;
   /** Refused because the owner could not pay (Turbo's status UNDERFUNDED); absent otherwise. */
   reason?: 'underfunded';
+  /** The item the upload held, when it was refused after assembly (201: the bundler had it already). */
+  itemId?: string;
 }
 export type UploadState = OpenUpload | FinalizingUpload | FinalizedUpload | RejectedUpload;
 
@@ -64,8 +70,8 @@ export class ChunkUploads {
     await fs.mkdir(this.dir, { recursive: true });
   }
 
-  async create(): Promise<UploadState> {
-    const state: UploadState = { id: crypto.randomUUID(), createdAt: new Date().toISOString(), status: 'open' };
+  async create(options: Pick<OpenUpload, 'protocol' | 'chunkSize'> = {}): Promise<OpenUpload> {
+    const state: OpenUpload = { id: crypto.randomUUID(), createdAt: new Date().toISOString(), status: 'open', ...options };
     await fs.mkdir(this.uploadDir(state.id));
     await this.setState(state);
     return state;

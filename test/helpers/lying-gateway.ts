@@ -23,7 +23,7 @@ export interface LyingGateway {
   close(): Promise<void>;
 }
 
-type Rewrite = (body: Buffer) => Buffer;
+export type Rewrite = (body: Buffer) => Buffer;
 
 export async function startLyingGateway(options: LyingGatewayOptions): Promise<LyingGateway> {
   const upstream = new URL(options.upstream);
@@ -40,7 +40,7 @@ function rewriteFor(options: LyingGatewayOptions, req: http.IncomingMessage): Re
 }
 
 /** Streams the request up and the response down, buffering only a response to rewrite. */
-function forward(upstream: URL, req: http.IncomingMessage, res: http.ServerResponse, rewrite: Rewrite | null): Promise<void> {
+export function forward(upstream: URL, req: http.IncomingMessage, res: http.ServerResponse, rewrite: Rewrite | null): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const up = http.request({
       host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,

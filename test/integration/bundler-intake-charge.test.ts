@@ -1,9 +1,7 @@
 // The charge lives in the dev bundler's common intake, so every way in pays and every
-// refusal speaks the protocol of the route it came in by. The Turbo upload routes are not on
-// this branch yet: two STAND-IN routes under /v1 (named so below) call the intake the way
-// those routes do (BundlerIntake.acceptFile, BundlerIntake.finalize), on the real
-// BundlerRoutes dispatcher, store, chunk uploads and accounts, with the real
-// @ardrive/turbo-sdk client posting to them. No gateway is needed: nothing is bundled.
+// refusal speaks the protocol of the route it came in by: the real BundlerRoutes (Irys and
+// Turbo routes), store, chunk uploads and accounts, with the real @ardrive/turbo-sdk client
+// posting to them. No gateway is needed: nothing is bundled.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,9 +12,8 @@ import { TurboFactory } from '@ardrive/turbo-sdk';
 import { ArweaveSigner, createData, type DataItem } from 'arbundles';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BundlerAccounts } from '../../src/devnet/bundler-accounts.js';
-import { receiveToFile } from '../../src/devnet/bundler-http.js';
 import { BundlerIntake } from '../../src/devnet/bundler-intake.js';
-import { BundlerRoutes, respondAcceptance } from '../../src/devnet/bundler-routes.js';
+import { BundlerRoutes } from '../../src/devnet/bundler-routes.js';
 import { BundlerStore } from '../../src/devnet/bundler-store.js';
 import { ChunkUploads } from '../../src/devnet/chunk-uploads.js';
 import type { JWKInterface } from '../../src/devnet/dev-wallet.js';
@@ -61,20 +58,6 @@ async function startBundler(pricePerByte: bigint, winston: bigint): Promise<Bund
     intake, store, uploads, accounts, address: 'bundler', publicKey: jwk.n, gatewayUrl: 'http://127.0.0.1:1',
     maxItemBytes: 2 ** 30, flush: async () => {}, log: () => {},
   });
-  // STAND-IN for the Turbo upload service's POST /v1/tx/:token (the turbo routes' job).
-  routes.add('POST', /^\/v1\/tx\/arweave$/, async (req, res) => {
-    const file = store.tmpFile();
-    try {
-      await receiveToFile(req, file, 2 ** 30, (n) => intake.tooLargeMessage(n));
-      respondAcceptance(res, await intake.acceptFile(file));
-    } finally {
-      await fs.promises.rm(file, { force: true });
-    }
-  });
-  // STAND-IN for the Turbo multipart finalise, POST /v1/chunks/:token/:uploadId/finalize.
-  routes.add('POST', /^\/v1\/chunks\/arweave\/([0-9a-f-]{36})\/finalize$/, async (_req, res, [id]) => {
-    respondAcceptance(res, await intake.finalize(id!));
-  });
   const server = http.createServer(routes.handle);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -112,22 +95,31 @@ describe('intake charges whatever route an item comes in by', () => {
     const receipt = await turbo(bundler.url).uploadSignedDataItem({ dataItemStreamFactory: () => Readable.from(raw), dataItemSizeFactory: () => raw.length });
     expect(receipt.id).toBe(item.id);
     expect(bundler.accounts.balance(address).winston).toBe(0n);
+    // Turbo answers a duplicate on /tx with 202 and no receipt (dataItemPost.ts), uncharged.
     const again = await fetch(`${bundler.url}/v1/tx/arweave`, { method: 'POST', body: new Uint8Array(raw) });
-    expect(again.status).toBe(201);
+    expect(again.status).toBe(202);
     expect(bundler.accounts.balance(address).winston).toBe(0n);
   });
 
-  it('marks an unaffordable chunked upload underfunded for good, answering the /v1 finalise in Turbo\'s words', async () => {
+  it('marks an unaffordable chunked upload underfunded for good, reported as Turbo\'s UNDERFUNDED status', async () => {
     const item = await signed(Buffer.alloc(100_000, 2));
     const raw = Buffer.from(item.getRaw());
     const bundler = await startBundler(1n, 10n);
-    const upload = await bundler.uploads.create();
-    await bundler.uploads.writeChunk(upload.id, 0, Readable.from(raw.subarray(0, 60_000)));
-    await bundler.uploads.writeChunk(upload.id, 60_000, Readable.from(raw.subarray(60_000)));
-    for (let i = 0; i < 2; i++) {
-      const finalise = await fetch(`${bundler.url}/v1/chunks/arweave/${upload.id}/finalize`, { method: 'POST' });
-      expect([finalise.status, await finalise.text()]).toEqual([402, 'Insufficient balance']);
+    const chunk = 5 * 2 ** 20; // Turbo's smallest chunk
+    const created = await (await fetch(`${bundler.url}/v1/chunks/arweave/-1/-1?chunkSize=${chunk}`)).json() as { id: string };
+    const upload = { id: created.id };
+    expect((await fetch(`${bundler.url}/v1/chunks/arweave/${upload.id}/0`, { method: 'POST', body: new Uint8Array(raw) })).status).toBe(200);
+    // Finalizing is asynchronous on Turbo: 202, then the status says UNDERFUNDED, and says it again.
+    expect((await fetch(`${bundler.url}/v1/chunks/arweave/${upload.id}/finalize`, { method: 'POST' })).status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    let status = '';
+    while (status !== 'UNDERFUNDED' && Date.now() < deadline) {
+      status = ((await (await fetch(`${bundler.url}/v1/chunks/arweave/${upload.id}/status`)).json()) as { status: string }).status;
+      if (status !== 'UNDERFUNDED') await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    expect(status).toBe('UNDERFUNDED');
+    const refinalise = await fetch(`${bundler.url}/v1/chunks/arweave/${upload.id}/finalize`, { method: 'POST' });
+    expect(refinalise.status).toBe(402);
     expect(await bundler.uploads.state(upload.id)).toMatchObject({ status: 'rejected', httpStatus: 402, reason: 'underfunded' });
     // Funding afterwards does not revive it (Turbo: "we already cleaned up the file").
     await bundler.accounts.deposit(address, 10n ** 9n);
