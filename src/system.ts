@@ -2,6 +2,7 @@
 // Commands and tests get their dependencies from here; no other module reads global config.
 import fs from 'node:fs';
 import path from 'node:path';
+import { detectBundlerKind } from './archive/bundler-kind.js';
 import { HttpGateway } from './archive/http-gateway.js';
 import type { NetworkSession } from './archive/network.js';
 import type { Uploader } from './archive/uploader.js';
@@ -108,18 +109,24 @@ async function openStore(config: Config): Promise<Store> {
   };
 }
 
-// Loaded on first use: the Irys SDK and ArLocal take seconds to import, and most commands
-// (runs, quarantine, --help, a failing argument) never touch the network.
-async function irysUploader(bundlerUrl: string, walletFile: string, providerUrl: string): Promise<Uploader> {
+// Loaded on first use, and only the client in use: each SDK takes seconds and over 100 MB to
+// import (measured: @irys/sdk 131 MB, @ardrive/turbo-sdk 111 MB), and most commands (runs,
+// quarantine, --help, a failing argument) never touch the network.
+async function openUploader(net: Pick<NetworkConfig, 'bundlerKind' | 'paymentUrl'>, bundler: string, walletFile: string, providerUrl: string): Promise<Uploader> {
   const wallet = readWallet(walletFile);
+  const kind = net.bundlerKind ?? (await detectBundlerKind(bundler));
+  if (kind === 'turbo') {
+    const { TurboUploader } = await import('./archive/turbo-uploader.js');
+    return TurboUploader.create({ uploadUrl: bundler, paymentUrl: net.paymentUrl ?? bundler, wallet });
+  }
   const { IrysUploader } = await import('./archive/irys-uploader.js');
-  return IrysUploader.create({ bundlerUrl, wallet, providerUrl });
+  return IrysUploader.create({ bundlerUrl: bundler, wallet, providerUrl });
 }
 
 async function openNetwork(config: Config, net: NetworkConfig): Promise<NetworkSession> {
   if (net.name === 'local') return openDevnet(config, net);
   const { bundler, walletFile } = requirePublishing(net);
-  const uploader = await irysUploader(bundler, walletFile, net.gateways[0]!);
+  const uploader = await openUploader(net, bundler, walletFile, net.gateways[0]!);
   return {
     config: net, uploader, gateway: new HttpGateway({ urls: net.gateways }),
     index: once(async () => (net.ao ? aoIndex(net.ao, walletFile) : null)),
@@ -152,7 +159,7 @@ async function openDevnet(config: Config, net: NetworkConfig): Promise<NetworkSe
   const client = await connectLocal(config);
   try {
     const { gateway, bundler, walletFile } = client.info;
-    const uploader = await irysUploader(bundler, walletFile, gateway);
+    const uploader = await openUploader(net, bundler, walletFile, gateway);
     return {
       config: { ...net, gateways: [gateway], bundler, walletFile },
       uploader,
