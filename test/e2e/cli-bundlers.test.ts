@@ -10,17 +10,6 @@ import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-let stack: DevStack;
-let proxy: RecordingProxy;
-beforeAll(async () => {
-  stack = await startDevStack();
-  proxy = await startRecordingProxy(stack.bundler);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await stack?.stop();
-});
-
 interface Artifact { kind: string; name: string; status: string; version: number; contentId: string; uploadedBytes: number }
 
 describe.each([
@@ -28,6 +17,18 @@ describe.each([
   // No flag: the dev bundler's /info is an Irys node's answer, so the Irys client is chosen.
   { kind: 'irys', flags: [] },
 ])('arkive run reviews through the $kind protocol', ({ kind, flags }) => {
+  // A stack each: the same wallet on one chain would number the second protocol's release v2.
+  let stack: DevStack;
+  let proxy: RecordingProxy;
+  beforeAll(async () => {
+    stack = await startDevStack();
+    proxy = await startRecordingProxy(stack.bundler);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await stack?.stop();
+  });
+
   it('releases, re-runs uploading 0 bytes, and a fresh home gets the release verified', async () => {
     const home = tmpDir();
     const env = { ...stack.env, ARKIVE_BUNDLER: proxy.url };
