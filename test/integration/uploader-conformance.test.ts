@@ -248,11 +248,38 @@ describe.each(uploaderFactories)('Uploader conformance: $name', (factory: Upload
   });
 
   // ── Prices and balances ─────────────────────────────────────────────────────────────────
-  // To be added by the coordinator once the dev bundler prices and charges (accounts helper):
-  // price(itemBytes[]) against the dev bundler's per-byte price, balance() of a funded and of
-  // an unfunded wallet, and the bundler's 402 refusal of an item beyond the balance.
-  it.todo('price() gives the bundler\'s price of each item size, header included');
-  it.todo('balance() gives the wallet\'s balance at the bundler, 0 for an unknown wallet');
+  it("price() gives the bundler's price of each item size (ArLocal's per-byte price by default, half up)", async () => {
+    const uploader = await make();
+    expect(await uploader.price([1000, 2000, 1, 0])).toEqual([65_595_508n, 131_191_016n, 65_596n, 0n]);
+    expect(await uploader.price([])).toEqual([]);
+    // Unmetered (nobody funded) every wallet's balance is unlimited, 10^24; metered (after the
+    // next case), the dev wallet holds 10^24 less what it spent.
+    expect(await uploader.balance()).toBeGreaterThan(10n ** 23n);
+  });
+
+  it('balance() gives what the wallet holds at a metered bundler (0 when unknown); an item beyond it is refused, not retried, and charges nothing', async () => {
+    // Metering starts with the first funding (for the rest of this file): the dev wallet the
+    // other cases sign with gets a balance no test exhausts; a fresh wallet has nothing.
+    await devFund(devnet.bundlerUrl, walletOf(devnet), 10n ** 24n);
+    const wallet = freshWallet();
+    const uploader = await factory.create({ bundlerUrl: devnet.bundlerUrl, gatewayUrl: devnet.gatewayUrl, wallet });
+    expect(await uploader.balance()).toBe(0n);
+    const signed = await uploader.sign(Buffer.from(`unpaid ${crypto.randomUUID()}`), uniqueTags());
+    const [price] = await uploader.price([signed.raw.length]);
+    const refusal = await uploader.post(signed.raw).then(() => null, (error: unknown) => error);
+    expect(refusal, 'an unfunded post must be refused').toBeInstanceOf(Error);
+    expect((refusal as Error).message).toMatch(factory.kind === 'turbo' ? /Insufficient balance/ : /Not enough funds/);
+    expect(isTransient(refusal)).toBe(false);
+    expect(await uploader.balance()).toBe(0n);
+
+    await devFund(devnet.bundlerUrl, wallet, price! + 5n);
+    expect(await uploader.balance()).toBe(price! + 5n);
+    expect((await uploader.post(signed.raw)).id).toBe(signed.id);
+    expect(await uploader.balance()).toBe(5n);
+    // The same item again is a duplicate: not charged twice.
+    expect((await uploader.post(signed.raw)).id).toBe(signed.id);
+    expect(await uploader.balance()).toBe(5n);
+  });
 });
 
 async function archiveSmall(uploader: Uploader, dir: string, database: Database) {
@@ -292,4 +319,17 @@ async function until(condition: () => boolean, deadlineMs: number, what: string)
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A new RSA-4096 Arweave wallet (JWK), unknown to the bundler. */
+function freshWallet(): JWKInterface {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 4096, publicExponent: 65537 });
+  return { ...privateKey.export({ format: 'jwk' }), kty: 'RSA' } as unknown as JWKInterface;
+}
+
+/** Adds winston to a wallet's balance at the dev bundler (its POST /dev/fund). */
+async function devFund(bundlerUrl: string, wallet: JWKInterface, winston: bigint): Promise<void> {
+  const address = crypto.createHash('sha256').update(Buffer.from(wallet.n, 'base64url')).digest('base64url');
+  const res = await fetch(`${bundlerUrl}/dev/fund`, { method: 'POST', body: JSON.stringify({ address, winston: String(winston) }) });
+  if (res.status !== 200) throw new Error(`dev fund: HTTP ${res.status} ${await res.text()}`);
 }
