@@ -184,6 +184,9 @@ describe('budgets and prices on a real dev stack', () => {
     const bad = await run(['run', 'reviews', '--max-cost', '0.05 BTC', '--home', home]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-cost.*expected whole winston \('1200000'\) or AR \('0\.05 AR'\)/);
+    const schedule = await run(['schedule', '--max-cost', '1,000', '--home', home]);
+    expect(schedule.code).toBe(2);
+    expect(schedule.stderr).toMatch(/--max-cost/);
     const date = await run(['spend', '--since', '2026-02-30', '--json', '--home', home]);
     expect(date.code).toBe(2);
     expect(JSON.parse(date.stdout).error.code).toBe('DATE_INVALID');
