@@ -1,6 +1,6 @@
 // The library API: what pipeline files and training code import from 'arkive'.
 export { definePipeline, Rejection } from './pipeline/define.js';
-export type { CleanContext, Pipeline, PipelineSpec, ScheduleSpec, SnapshotOptions } from './pipeline/define.js';
+export type { BudgetSpec, CleanContext, Pipeline, PipelineSpec, ScheduleSpec, SnapshotOptions } from './pipeline/define.js';
 export { csv } from './pipeline/csv-extractor.js';
 export type { CsvOptions } from './pipeline/csv-extractor.js';
 export { jsonl } from './pipeline/jsonl-extractor.js';

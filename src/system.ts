@@ -16,6 +16,7 @@ import { ReleasesRepo } from './db/releases-repo.js';
 import { LeasesRepo } from './db/leases-repo.js';
 import { TicksRepo } from './db/ticks-repo.js';
 import { RunsRepo } from './db/runs-repo.js';
+import { SpendRepo } from './db/spend-repo.js';
 import { UploadsRepo } from './db/uploads-repo.js';
 import { PipelineRegistry } from './pipeline/registry.js';
 import type { TrainStageDeps } from './pipeline/train-stage.js';
@@ -34,6 +35,7 @@ export interface Store {
   models: ModelsRepo;
   leases: LeasesRepo;
   ticks: TicksRepo;
+  spend: SpendRepo;
   close(): Promise<void>;
 }
 
@@ -42,8 +44,8 @@ export interface System {
   pipelines: PipelineRegistry;
   /** The network settings (resolved on first use: only network commands need them valid). */
   network(): NetworkConfig;
-  /** Opens (creating and migrating on first use) the home's database. */
-  openStore(): Promise<Store>;
+  /** Opens (creating and migrating on first use) the home's database, or another file (a dry run's scratch copy). */
+  openStore(dbFile?: string): Promise<Store>;
   /** Connects to the network: on `local`, to the home's devnet server (started when none runs). */
   openNetwork(): Promise<NetworkSession>;
   /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
@@ -65,7 +67,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     config,
     pipelines: new PipelineRegistry({ cwd: config.cwd }),
     network: () => (network ??= resolveNetwork(options, env)),
-    openStore: () => openStore(config),
+    openStore: (dbFile) => openStore(dbFile ?? config.dbFile),
     openNetwork: () => openNetwork(config, system.network()),
     openReader: () => openReader(config, system.network()),
     openIndex: () => openIndex(config, system.network()),
@@ -89,9 +91,9 @@ function killAt(point: string): (reached: string) => void {
   };
 }
 
-async function openStore(config: Config): Promise<Store> {
-  const database = await openDatabase(config.dbFile);
-  const leases = new LeasesRepo(config.dbFile);
+async function openStore(dbFile: string): Promise<Store> {
+  const database = await openDatabase(dbFile);
+  const leases = new LeasesRepo(dbFile);
   return {
     database,
     runs: new RunsRepo(database),
@@ -102,6 +104,7 @@ async function openStore(config: Config): Promise<Store> {
     models: new ModelsRepo(database),
     leases,
     ticks: new TicksRepo(database),
+    spend: new SpendRepo(database),
     close: async () => {
       leases.close();
       await database.close();

@@ -2,13 +2,17 @@
 // wallet (in the local ledger, else found by the gateway's GraphQL and verified, dedup.ts)
 // is reused; otherwise the
 // item is signed, recorded in the ledger, then posted; a large file is streamed in chunks
-// and its resumable upload ID recorded as soon as the bundler assigns it.
+// and its resumable upload ID recorded as soon as the bundler assigns it. Planning (which of
+// the two, and the size of the item to pay for) is apart from archiving, so that a release
+// is priced and checked against its budget before its first upload.
 import fs from 'node:fs';
 import { hash } from 'node:crypto';
+import type { SpendEntry } from '../db/spend-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { IntegrityError, RuntimeFailure } from '../errors.js';
 import { findBySha, rowsKey } from './dedup.js';
 import type { Gateway } from './gateway.js';
+import { signedItemBytes } from './item-size.js';
 import { withRetry } from './retry.js';
 import type { Tag } from './tags.js';
 import type { Uploader } from './uploader.js';
@@ -39,18 +43,45 @@ export interface ArchiveDeps {
   now?: () => Date;
 }
 
-export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<Archived> {
+/** What archiving a file will do: reuse an item this wallet archived, or post (and pay for) one of this size. */
+export type FilePlan = { reuse: string } | { itemBytes: number };
+
+const STREAM_THRESHOLD = 32 * 2 ** 20;
+
+/**
+ * The plan of one file, decided before anything is uploaded (a release is priced from the
+ * plans of all its files): the dedup lookups, and the exact size of the item to post.
+ */
+export async function planFile(f: FileToArchive, deps: ArchiveDeps): Promise<FilePlan> {
   const now = deps.now ?? (() => new Date());
   const owner = deps.uploader.address;
   const known = await findBySha(owner, { sha256: f.sha256, size: f.size }, { ...deps, now });
-  if (known) return { id: known, uploadedBytes: 0, reusedBytes: f.size };
+  if (known) return { reuse: known };
+  const streamed = f.size >= (deps.streamThreshold ?? STREAM_THRESHOLD);
+  const entry = await deps.uploads.get(owner, f.sha256);
+  // Signed by a killed run: the re-run posts that very item, whose header is recorded.
+  if (!streamed && entry?.header && entry.item_id) return { itemBytes: entry.header.length + f.size };
+  // A streamed item may carry a 32-byte anchor (the Irys SDK's chunked uploader adds one):
+  // counted, so the price is never under the bundler's.
+  return { itemBytes: signedItemBytes(f.size, f.tags, { anchored: streamed }) };
+}
+
+/**
+ * Archives one file as planned (planned here when no plan is given); `spend` is recorded
+ * with the item's ledger row once it is posted: what this run paid for it.
+ */
+export async function archiveFile(f: FileToArchive, deps: ArchiveDeps, plan?: FilePlan, spend?: SpendEntry): Promise<Archived> {
+  const now = deps.now ?? (() => new Date());
+  const owner = deps.uploader.address;
+  const planned = plan ?? await planFile(f, deps);
+  if ('reuse' in planned) return { id: planned.reuse, uploadedBytes: 0, reusedBytes: f.size };
   const type = f.tags.find((t) => t.name === 'Content-Type')?.value;
   const rows = f.rowsSha256 && type ? rowsKey(f.rowsSha256, type) : null;
   const entry = await deps.uploads.begin({ owner, sha256: f.sha256, size: f.size, kind: f.kind, rows_key: rows }, now());
   const onRetry = (error: unknown) => deps.uploads.countAttempt(owner, f.sha256, (error as Error).message, now());
   let id: string;
   let receipt: unknown;
-  if (f.size >= (deps.streamThreshold ?? 32 * 2 ** 20)) {
+  if (f.size >= (deps.streamThreshold ?? STREAM_THRESHOLD)) {
     ({ id, receipt } = await streamUpload(f, deps, onRetry));
   } else {
     const data = readVerified(f);
@@ -60,9 +91,7 @@ export async function archiveFile(f: FileToArchive, deps: ArchiveDeps): Promise<
     receipt = await withRetry(() => deps.uploader.post(signed.raw), { onRetry });
     id = signed.id;
   }
-  await deps.uploads.update(owner, f.sha256, {
-    state: 'posted', item_id: id, receipt: JSON.stringify(receipt), last_error: null, ...(rows && { rows_key: rows }),
-  }, now());
+  await deps.uploads.recordPosted(owner, f.sha256, { item_id: id, receipt: JSON.stringify(receipt), ...(rows && { rows_key: rows }) }, now(), spend);
   return { id, uploadedBytes: f.size, reusedBytes: 0 };
 }
 

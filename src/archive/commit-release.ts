@@ -6,6 +6,7 @@
 // manifest was ever signed never names other content, on this home or on the chain.
 import { hash } from 'node:crypto';
 import type { Release, ReleaseFile, ReleasesRepo } from '../db/releases-repo.js';
+import type { SpendEntry } from '../db/spend-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { buildManifest, MANIFEST_CONTENT_TYPE, manifestBytes } from './manifest.js';
 import { releaseTags, type TagContext } from './release-tags.js';
@@ -52,8 +53,11 @@ export async function signManifest(ctx: ManifestContext, contents: ReleaseConten
   return (await deps.releases.get(contents.network, ctx.name, ctx.version))!;
 }
 
-/** Posts the recorded manifest of a pending release and commits the release; returns the manifest's size. */
-export async function postManifest(release: Release, deps: CommitDeps): Promise<number> {
+/**
+ * Posts the recorded manifest of a pending release and commits the release; returns the
+ * manifest's size. `spend`: what this run pays for it, recorded with its ledger row.
+ */
+export async function postManifest(release: Release, deps: CommitDeps, spend?: SpendEntry): Promise<number> {
   const now = deps.now ?? (() => new Date());
   const raw = Buffer.from(release.manifest!);
   const files = JSON.parse(release.files) as ReleaseFile[];
@@ -63,9 +67,7 @@ export async function postManifest(release: Release, deps: CommitDeps): Promise<
   const onRetry = (error: unknown) => deps.uploads.countAttempt(owner, sha256, (error as Error).message, now());
   const receipt = await withRetry(() => deps.uploader.post(raw), { onRetry });
   await deps.uploads.begin({ owner, sha256, size: manifest.length, kind: 'release' }, now());
-  await deps.uploads.update(owner, sha256, {
-    state: 'posted', item_id: release.manifest_id!, receipt: JSON.stringify(receipt), last_error: null,
-  }, now());
+  await deps.uploads.recordPosted(owner, sha256, { item_id: release.manifest_id!, receipt: JSON.stringify(receipt) }, now(), spend);
   deps.checkpoint?.('manifest-posted');
   await deps.releases.commit(release.network, release.name, release.version, {
     contentId: release.manifest_id!, files, bytes: release.bytes,

@@ -5,19 +5,24 @@
 // release and pays for nothing twice. Identical content (same digest as the latest version)
 // is no new version. Numbers follow both this home's versions and those the wallet has on
 // the chain (chain-versions.ts), so another home with the same wallet never reuses one.
+// Before the first upload of a release its items are planned and priced (release-plan.ts)
+// and the budget asked (budget.ts): a refused release has uploaded nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { ReleaseFile, ReleasesRepo, Release } from '../db/releases-repo.js';
+import type { SpendEntry } from '../db/spend-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
 import { contentDigest } from '../snapshot/card.js';
 import { RuntimeFailure } from '../errors.js';
-import { archiveFile, type Archived } from './archive-file.js';
+import { archiveFile, type Archived, type FilePlan, type FileToArchive } from './archive-file.js';
+import type { BudgetCheck } from './budget.js';
 import { highestOnChain } from './chain-versions.js';
 import { postManifest, signManifest } from './commit-release.js';
 import type { Gateway } from './gateway.js';
-import { CARD_PATH } from './manifest.js';
+import { CARD_PATH, MANIFEST_CONTENT_TYPE } from './manifest.js';
+import { MANIFEST_ITEM, planRelease, quoteSigned, spendOf, type ReleaseQuote } from './release-plan.js';
 import { releaseTags, type TagContext } from './release-tags.js';
 import type { Uploader } from './uploader.js';
 
@@ -44,7 +49,8 @@ export interface ReleaseInput extends TagContext {
 }
 
 export interface ReleaseResult {
-  status: 'released' | 'unchanged';
+  /** `planned`: a dry run (deps.dryRun) priced the release and posted nothing. */
+  status: 'released' | 'unchanged' | 'planned';
   version: number;
   contentId: string;
   digest: string;
@@ -52,6 +58,8 @@ export interface ReleaseResult {
   uploadedBytes: number;
   reusedBytes: number;
   files: ReleaseFile[];
+  /** What the release posts and its price: set by a dry run (status `planned`). */
+  quote?: ReleaseQuote;
 }
 
 export interface PublishDeps {
@@ -65,6 +73,13 @@ export interface PublishDeps {
   progress?: ((name: string, done: number, total: number) => void) | undefined;
   /** Told the named points of the commit (`files-archived`, `manifest-signed`, `manifest-posted`); tests stop runs there. */
   checkpoint?: ((point: string) => void) | undefined;
+  /** Asked before the first upload of each release; refuses with BudgetError (exit 5). */
+  budget?: BudgetCheck | undefined;
+  /**
+   * Plan and price only: the bookkeeping is written as a run would (pending and completed
+   * releases), nothing is posted. Only ever with a scratch copy of the database (dry-run.ts).
+   */
+  dryRun?: boolean | undefined;
 }
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
@@ -72,15 +87,17 @@ export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Pr
   // A release whose manifest was signed is completed first, whatever this run brings: its
   // number is taken for good, and other content gets the next one.
   const signed = await deps.releases.pending(input.network, input.name);
+  let carried: ReleaseQuote | undefined;
   if (signed?.manifest_id) {
-    const completed = await completeSigned(signed, deps);
+    const completed = await completeSigned(input, signed, deps);
     if (signed.digest === digest) return completed;
+    carried = completed.quote;
   }
   const latest = await deps.releases.latest(input.network, input.name);
-  if (latest?.digest === digest) return unchanged(latest);
+  if (latest?.digest === digest) return { ...unchanged(latest), ...(carried && { quote: carried }) };
   for (let attempt = 1; ; attempt++) {
     const release = await pendingRelease(input, digest, latest, deps);
-    const released = await archiveRelease(input, release, digest, deps);
+    const released = await archiveRelease(input, release, digest, deps, carried);
     if (released) return released;
     // Another home took this number on the chain while the files were archived: the manifest
     // was not signed, so the pending release is dropped and the content numbered after it.
@@ -93,12 +110,26 @@ const MAX_NUMBERING_ATTEMPTS = 3;
 
 type ReleaseContext = ReleaseInput & { version: number; runId: string; digest: string; parent: string | null };
 
-/** Archives data files and card, then commits the manifest; undefined if the chain shows the number taken. */
-async function archiveRelease(input: ReleaseInput, release: Release, digest: string, deps: PublishDeps): Promise<ReleaseResult | undefined> {
+/**
+ * Plans and prices the release, has the budget approve it, then archives data files and card
+ * as planned and commits the manifest; undefined if the chain shows the number taken.
+ */
+async function archiveRelease(
+  input: ReleaseInput, release: Release, digest: string, deps: PublishDeps, carried?: ReleaseQuote,
+): Promise<ReleaseResult | undefined> {
   const ctx = { ...input, version: release.version, runId: release.run_id, digest, parent: release.parent };
-  const data = await archiveDataFiles(ctx, deps);
   const cardBytes = Buffer.from(release.card);
-  const card = await archiveBytes(ctx, CARD_PATH, cardBytes, 'card', 'application/json', deps);
+  const toArchive = [...dataFiles(ctx), { path: CARD_PATH, file: cardFile(ctx, cardBytes) }];
+  const what = { kind: input.kind, name: input.name, version: release.version };
+  const { plans, quote } = await planRelease(what, toArchive, (sha256) => releaseTags(ctx, 'release', MANIFEST_CONTENT_TYPE, sha256), deps);
+  if (deps.dryRun) return planned(release, quote, carried);
+  await deps.budget?.approve(quote);
+  const paidBy = { runId: input.runId, pipeline: input.pipeline, network: input.network };
+  const spend = (p: string) => spendOf(quote, p, paidBy);
+  const data = await archiveDataFiles(ctx, toArchive.slice(0, -1), plans, spend, deps);
+  // The card is written next to the data only now: a refused release leaves nothing behind.
+  fs.writeFileSync(toArchive.at(-1)!.file.file, cardBytes);
+  const card = await archiveFile(toArchive.at(-1)!.file, deps, plans.at(-1), spend(CARD_PATH));
   const files: ReleaseFile[] = [
     { path: CARD_PATH, id: card.id, sha256: sha(cardBytes), bytes: cardBytes.length },
     ...input.files.map((f, i) => ({ path: f.path, id: data[i]!.id, sha256: f.sha256, bytes: f.bytes })),
@@ -112,31 +143,55 @@ async function archiveRelease(input: ReleaseInput, release: Release, digest: str
   const archived = [...data, card];
   const bytes = sum(archived, (a) => a.uploadedBytes + a.reusedBytes);
   const recorded = await signManifest(ctx, { network: input.network, files, bytes }, deps);
-  const manifestSize = await postManifest(recorded, deps);
+  const manifestSize = await postManifest(recorded, deps, spend(MANIFEST_ITEM));
   return {
     status: 'released', version: release.version, contentId: recorded.manifest_id!, digest, files, bytes: bytes + manifestSize,
     uploadedBytes: sum(archived, (a) => a.uploadedBytes) + manifestSize, reusedBytes: sum(archived, (a) => a.reusedBytes),
   };
 }
 
-/** Posts and commits a release whose manifest was signed by an earlier (killed) run. */
-async function completeSigned(release: Release, deps: PublishDeps): Promise<ReleaseResult> {
-  const manifestSize = await postManifest(release, deps);
+/**
+ * Posts and commits a release whose manifest was signed by an earlier (killed) run, once the
+ * budget approved its price (nothing if that run posted it). A dry run commits it unposted,
+ * in its scratch database, so the content it brings is numbered as a run would number it.
+ */
+async function completeSigned(input: ReleaseInput, release: Release, deps: PublishDeps): Promise<ReleaseResult> {
+  const quote = await quoteSigned(release, deps);
+  const files = JSON.parse(release.files) as ReleaseFile[];
+  const manifestSize = quote.items[0]?.dataBytes ?? 0;
+  const result = {
+    status: 'released' as const, version: release.version, contentId: release.manifest_id!, digest: release.digest,
+    files, bytes: release.bytes, uploadedBytes: manifestSize, reusedBytes: release.bytes - manifestSize,
+  };
+  if (deps.dryRun) {
+    await deps.releases.commit(release.network, release.name, release.version, { contentId: release.manifest_id!, files, bytes: release.bytes }, new Date());
+    return { ...result, status: 'planned', quote };
+  }
+  await deps.budget?.approve(quote);
+  const size = await postManifest(release, deps, spendOf(quote, MANIFEST_ITEM, { runId: input.runId, pipeline: input.pipeline, network: input.network }));
+  return { ...result, uploadedBytes: size, reusedBytes: release.bytes - size };
+}
+
+/** A dry run's result: what the release would post and its price (with a completed earlier release's, if any). */
+function planned(release: Release, quote: ReleaseQuote, carried?: ReleaseQuote): ReleaseResult {
+  const total = carried ? mergeQuotes(carried, quote) : quote;
   return {
-    status: 'released', version: release.version, contentId: release.manifest_id!, digest: release.digest,
-    files: JSON.parse(release.files) as ReleaseFile[], bytes: release.bytes,
-    uploadedBytes: manifestSize, reusedBytes: release.bytes - manifestSize,
+    status: 'planned', version: release.version, contentId: '', digest: release.digest, files: [],
+    bytes: quote.uploadBytes + quote.reusedBytes, uploadedBytes: 0, reusedBytes: 0, quote: total,
   };
 }
 
-/** Writes bytes the release generates itself (the card) next to its data, then archives them. */
-async function archiveBytes(
-  ctx: ReleaseContext, name: string, bytes: Buffer, kind: 'card', contentType: string, deps: PublishDeps,
-): Promise<Archived> {
-  const file = path.join(ctx.dir, name);
-  fs.writeFileSync(file, bytes);
+function mergeQuotes(a: ReleaseQuote, b: ReleaseQuote): ReleaseQuote {
+  return {
+    ...b, items: [...a.items, ...b.items], uploadBytes: a.uploadBytes + b.uploadBytes, itemBytes: a.itemBytes + b.itemBytes,
+    reusedBytes: b.reusedBytes, winston: a.winston + b.winston,
+  };
+}
+
+/** The card as a file of the release, written into its directory when it is archived. */
+function cardFile(ctx: ReleaseContext, bytes: Buffer): FileToArchive {
   const sha256 = sha(bytes);
-  return archiveFile({ file, sha256, size: bytes.length, kind, tags: releaseTags(ctx, kind, contentType, sha256) }, deps);
+  return { file: path.join(ctx.dir, CARD_PATH), sha256, size: bytes.length, kind: 'card', tags: releaseTags(ctx, 'card', 'application/json', sha256) };
 }
 
 /**
@@ -171,17 +226,28 @@ function versionTaken(input: ReleaseInput, version: number): RuntimeFailure {
   });
 }
 
-async function archiveDataFiles(ctx: ReleaseContext, deps: PublishDeps): Promise<Archived[]> {
-  const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
+/** The data files of the release, with the tags their items carry. */
+function dataFiles(ctx: ReleaseContext): { path: string; file: FileToArchive }[] {
   const kind = ctx.kind === 'model' ? 'checkpoint' : 'chunk';
-  const total = sum(ctx.files, (f) => f.bytes);
-  let done = 0;
-  return Promise.all(ctx.files.map((f) => queue.add(async () => {
-    const archived = await archiveFile({
+  return ctx.files.map((f) => ({
+    path: f.path,
+    file: {
       file: path.join(ctx.dir, f.path), sha256: f.sha256, rowsSha256: f.rowsSha256, size: f.bytes, kind,
       tags: releaseTags(ctx, kind, f.contentType, f.sha256, f.rowsSha256),
-    }, deps);
-    done += f.bytes;
+    },
+  }));
+}
+
+async function archiveDataFiles(
+  ctx: ReleaseContext, files: { path: string; file: FileToArchive }[], plans: FilePlan[],
+  spend: (path: string) => SpendEntry | undefined, deps: PublishDeps,
+): Promise<Archived[]> {
+  const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
+  const total = sum(ctx.files, (f) => f.bytes);
+  let done = 0;
+  return Promise.all(files.map((f, i) => queue.add(async () => {
+    const archived = await archiveFile(f.file, deps, plans[i], spend(f.path));
+    done += f.file.size;
     deps.progress?.(ctx.name, done, total);
     return archived;
   })));

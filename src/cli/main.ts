@@ -1,6 +1,7 @@
 // The command line: parses arguments with commander, calls one command module, and is the
 // only place that turns errors into exit codes and printed messages.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseAmount } from '../archive/amount.js';
 import { readWallet } from '../archive/wallet.js';
 import { resolveNetwork } from '../config.js';
 import { parseFunding, parseWinston, type Funding } from '../devnet/dev-pricing.js';
@@ -102,9 +103,10 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .argument('<pipeline>', 'name of pipelines/<pipeline>.ts')
     .option('--dry-run', 'print the plan and check the sources, change nothing')
     .option('--no-publish', 'load into the database only: no snapshot, no release')
-    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean }, cmd: Command) => {
-      if (opts.publish && !opts.dryRun) checkNetwork(cmd);
-      return runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish });
+    .addOption(maxCostOption())
+    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean; maxCost?: bigint }, cmd: Command) => {
+      if (opts.publish) checkNetwork(cmd);
+      return runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish, maxCost: opts.maxCost });
     }));
 
   program.command('ls')
@@ -158,9 +160,12 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('run every pipeline with a schedule on its ticks, in the foreground, until SIGINT/SIGTERM')
     .option('--pipeline <name>', 'only this pipeline (repeatable)', collect)
     .option('--no-publish', 'load into the database only: no snapshot, no release')
-    .action(action(async (opts: { pipeline?: string[]; publish: boolean }, cmd: Command) => {
+    .addOption(maxCostOption())
+    .action(action(async (opts: { pipeline?: string[]; publish: boolean; maxCost?: bigint }, cmd: Command) => {
       if (opts.publish) checkNetwork(cmd);
-      return (await import('./schedule.js')).scheduleCommand({ ...common(cmd), pipelines: opts.pipeline, noPublish: !opts.publish });
+      return (await import('./schedule.js')).scheduleCommand({
+        ...common(cmd), pipelines: opts.pipeline, noPublish: !opts.publish, maxCost: opts.maxCost,
+      });
     }));
 
   program.command('cron')
@@ -200,6 +205,13 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .action(action(async (opts: { pipeline?: string; limit: number }, cmd: Command) =>
       runsCommand({ ...common(cmd), pipeline: opts.pipeline, limit: opts.limit })));
 
+  program.command('spend')
+    .description('what runs paid for uploads, by pipeline and calendar month (UTC)')
+    .option('--pipeline <name>', 'only this pipeline')
+    .option('--since <date>', 'from this month, day or time on (2026-11, 2026-11-15, ISO 8601; UTC)')
+    .action(action(async (opts: { pipeline?: string; since?: string }, cmd: Command) =>
+      (await import('./spend.js')).spendCommand({ ...common(cmd), pipeline: opts.pipeline, since: opts.since })));
+
   program.command('quarantine')
     .description('rows a run could not load, with location and reason (default: the latest run)')
     .option('--run <id>', 'run ID (see arkive runs)')
@@ -229,6 +241,16 @@ function fundArg(value: string, previous: Funding[] = []): Funding[] {
   const funding = parseFunding(value);
   if (typeof funding === 'string') throw new InvalidArgumentError(`${funding}; e.g. --fund <43-character address>=1000000000000.`);
   return [...previous, funding];
+}
+
+/** `--max-cost AMOUNT`: winston ('1200000') or AR ('0.05 AR'), parsed exactly. */
+function maxCostOption(): Option {
+  return new Option('--max-cost <amount>', "most this run may pay for uploads: winston ('1200000') or AR ('0.05 AR'); exit 5 if a release costs more")
+    .argParser((value: string) => {
+      const parsed = parseAmount(value);
+      if ('problem' in parsed) throw new InvalidArgumentError(`${parsed.problem}.`);
+      return parsed.winston;
+    });
 }
 
 function positiveInt(value: string): number {

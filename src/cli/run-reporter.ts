@@ -65,7 +65,7 @@ export class LogReporter implements RunReporter {
   finished(r: RunResult): void {
     const summary = {
       status: r.status, stage: this.stageNow, rows: r.rows, quarantineReasons: r.quarantineReasons,
-      artifacts: r.artifacts, uploadedBytes: r.uploadedBytes, totalBytes: r.totalBytes, durationMs: r.durationMs,
+      artifacts: r.artifacts, uploadedBytes: r.uploadedBytes, totalBytes: r.totalBytes, cost: r.cost, durationMs: r.durationMs,
       indexed: r.indexed,
     };
     if (r.indexError) {

@@ -1,10 +1,10 @@
-// `arkive run <pipeline>`: run a pipeline under its lock (or with --dry-run, print its plan).
+// `arkive run <pipeline>`: run a pipeline under its lock (or with --dry-run, print its plan
+// and what it would upload and pay: dry-run.ts).
 import { ArkiveError, ExitCode } from '../errors.js';
 import type { RunResult } from '../pipeline/execute.js';
-import { planRun } from '../pipeline/plan.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createSystem } from '../system.js';
-import { printJson, type Io } from './io.js';
+import { dryRunCommand } from './dry-run.js';
 import type { CommandOptions } from './options.js';
 import { createRunReporter, outputMode } from './run-reporter.js';
 import { onStopSignal } from './signals.js';
@@ -15,12 +15,14 @@ export interface RunCommandOptions extends CommandOptions {
   /** Load only: no snapshot, no release. */
   noPublish?: boolean | undefined;
   quiet?: boolean | undefined;
+  /** `--max-cost`, in winston: caps what this run may pay (with the pipeline's budget; the lower wins). */
+  maxCost?: bigint | undefined;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const system = createSystem(options, options.env);
   const pipeline = await system.pipelines.load(options.pipeline);
-  if (options.dryRun) return dryRun(options, system.config.cwd, pipeline);
+  if (options.dryRun) return dryRunCommand(options, system, pipeline);
   const reporter = createRunReporter(outputMode(options), options.io);
   const stop = new AbortController();
   const unlisten = onStopSignal((signal) => stop.abort(signal));
@@ -29,7 +31,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     result = await runPipeline(pipeline, {
       ...system.runDeps(store, options.noPublish ? undefined : () => system.openNetwork()),
-      signal: stop.signal, observer: reporter,
+      signal: stop.signal, observer: reporter, maxCost: options.maxCost,
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });
   } catch (error) {
@@ -42,26 +44,4 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   reporter.finished(result);
   if (options.json) options.io.out(JSON.stringify({ ...result, error: result.error?.toJSON() }));
   return result.error ? result.error.exitCode : ExitCode.ok;
-}
-
-async function dryRun(options: RunCommandOptions, cwd: string, pipeline: Parameters<typeof planRun>[0]): Promise<number> {
-  const plan = planRun(pipeline, { cwd });
-  const checks = await Promise.all(pipeline.sources.map(async (s) => {
-    try {
-      return { ...(await s.check({ cwd })), problem: null };
-    } catch (error) {
-      return { problem: (error as Error).message };
-    }
-  }));
-  const sources = plan.sources.map((s, i) => ({ ...s, ...checks[i]! }));
-  if (options.json) printJson(options.io, { ...plan, sources });
-  else printPlan(options.io, plan, sources);
-  return sources.some((s) => s.problem) ? ExitCode.usage : ExitCode.ok;
-}
-
-function printPlan(io: Io, plan: ReturnType<typeof planRun>, sources: Array<{ name: string; reads: string; problem: string | null }>): void {
-  io.out(`plan for pipeline ${plan.pipeline} (dataset ${plan.dataset}): ${plan.description}`);
-  for (const s of sources) io.out(`  source ${s.name}: ${s.reads}${s.problem ? `  PROBLEM: ${s.problem}` : ''}`);
-  io.out(`  stages: ${plan.stages.join(' → ')}`);
-  if (plan.schedule) io.out(`  schedule: ${plan.schedule}`);
 }

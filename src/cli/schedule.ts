@@ -17,6 +17,8 @@ import { onStopSignal } from './signals.js';
 export interface ScheduleCommandOptions extends CommandOptions {
   pipelines?: string[] | undefined;
   noPublish?: boolean | undefined;
+  /** `--max-cost`, in winston: caps each run like its pipeline's budget.perRun (the lower wins). */
+  maxCost?: bigint | undefined;
 }
 
 export async function scheduleCommand(options: ScheduleCommandOptions): Promise<number> {
@@ -106,7 +108,7 @@ async function runTick(pipeline: Pipeline, ctx: TickContext): Promise<TickOutcom
   try {
     const result = await runPipeline(pipeline, {
       ...system.runDeps(store, ctx.options.noPublish ? undefined : ctx.openNetwork),
-      signal: ctx.signal, observer: reporter,
+      signal: ctx.signal, observer: reporter, maxCost: ctx.options.maxCost,
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });
     reporter.finished(result);

@@ -78,6 +78,7 @@ export function printSummary(io: Io, r: RunResult): void {
     io.out(`  ${change}: content ID ${a.contentId}`);
     io.out(`    ${a.bytes} bytes (${a.uploadedBytes} uploaded, ${a.reusedBytes} already archived), digest ${a.digest}`);
   }
+  if (r.artifacts.length || r.cost.winston !== '0') io.out(`  paid ${r.cost.winston} winston (${r.cost.ar} AR) for uploads`);
   if (r.indexed === true) io.out('  indexed in the AO registry');
   if (r.indexed === false) {
     io.out(`  NOT indexed in the AO registry: ${r.indexError?.message ?? 'unknown error'}`);

@@ -204,6 +204,34 @@ const rowsKey: Migration = {
   },
 };
 
+// What each run paid: one row per item it posted, with the price quoted for it before the
+// upload (winston as a decimal string: bigint-exact, summed in code, never as a float). The
+// row is written in the same transaction as the item's ledger row turning `posted`, so a
+// killed run's payments are kept and an item re-posted by a resumed run is never counted
+// twice (one row per owner and content, like the ledger).
+const spend: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('spend')
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('item_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('network', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('item_bytes', 'integer', (c) => c.notNull())
+      .addColumn('winston', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('spend_pk', ['owner', 'sha256'])
+      .execute();
+    await db.schema.createIndex('spend_by_run').on('spend').column('run_id').execute();
+    await db.schema.createIndex('spend_by_pipeline').on('spend').columns(['pipeline', 'created_at']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
@@ -212,4 +240,5 @@ export const migrations: Record<string, Migration> = {
   '0005_indexing': indexing,
   '0006_commit_point': commitPoint,
   '0007_rows_key': rowsKey,
+  '0008_spend': spend,
 };

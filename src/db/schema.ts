@@ -171,6 +171,26 @@ export interface AttestationsTable {
   created_at: string;
 }
 
+/** One item a run posted and what it was quoted (and so paid) for it: see migration 0008_spend. */
+export interface SpendTable {
+  owner: string;
+  sha256: string;
+  item_id: string;
+  /** The ledger's kind of the item: chunk, checkpoint, card, release (the manifest). */
+  kind: string;
+  run_id: string;
+  pipeline: string;
+  network: string;
+  /** The dataset or model and version the item was posted for. */
+  name: string;
+  version: number;
+  /** The whole signed item, as priced. */
+  item_bytes: number;
+  /** Decimal string of winston (bigint-exact). */
+  winston: string;
+  created_at: string;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
@@ -182,4 +202,5 @@ export interface Schema {
   leases: LeasesTable;
   schedule_ticks: ScheduleTicksTable;
   attestations: AttestationsTable;
+  spend: SpendTable;
 }

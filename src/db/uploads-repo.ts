@@ -4,6 +4,7 @@
 import type { Selectable } from 'kysely';
 import type { Database } from './database.js';
 import type { AttestationsTable, AttestationState, UploadsTable, UploadState } from './schema.js';
+import { insertSpend, type SpendEntry } from './spend-repo.js';
 
 export type Upload = Selectable<UploadsTable>;
 export type Attestation = Selectable<AttestationsTable>;
@@ -44,6 +45,21 @@ export class UploadsRepo {
       .set({ ...patch, updated_at: now.toISOString() })
       .where('owner', '=', owner).where('sha256', '=', sha256)
       .execute();
+  }
+
+  /**
+   * Marks an item posted and, in the same transaction, records what this run paid for it:
+   * a kill can never leave a posted item unpaid for in the books, nor count a re-post twice.
+   */
+  async recordPosted(owner: string, sha256: string, patch: { item_id: string; receipt: string; rows_key?: string | null },
+    now: Date, spend?: SpendEntry | undefined): Promise<void> {
+    await this.database.db.transaction().execute(async (trx) => {
+      await trx.updateTable('uploads').set({ ...patch, state: 'posted', last_error: null, updated_at: now.toISOString() })
+        .where('owner', '=', owner).where('sha256', '=', sha256).execute();
+      if (!spend) return;
+      const row = await trx.selectFrom('uploads').select('kind').where('owner', '=', owner).where('sha256', '=', sha256).executeTakeFirst();
+      await insertSpend(trx, { owner, sha256, itemId: patch.item_id, kind: row?.kind ?? 'unknown' }, spend, now);
+    });
   }
 
   async countAttempt(owner: string, sha256: string, error: string | null, now: Date): Promise<void> {

@@ -69,6 +69,8 @@ export function crontabLines(input: CrontabInput): string[] {
     `# arkive: scheduled pipelines of ${input.cwd} (home ${input.home})`,
     '# Install next to your other entries: (crontab -l 2>/dev/null; arkive cron) | crontab -',
     '# System cron never catches up missed ticks; `arkive schedule` does (catchUp: once).',
+    '# Exit codes cron mails: 1 failure, 2 bad input, 3 verification, 4 locked by another run, 5 refused by',
+    '# budget or balance before paying (raise budget in the pipeline, or fund the wallet: see the message).',
   ];
   const byZone = new Map<string, Pipeline[]>();
   for (const p of input.pipelines) {

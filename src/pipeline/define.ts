@@ -2,6 +2,7 @@
 // sources, how to clean a raw item into a record (or reject it with a reason), the zod
 // schema every stored record satisfies, and the key that identifies a record.
 import type { z } from 'zod';
+import { parseAmount, type AmountInput } from '../archive/amount.js';
 import { InputError } from '../errors.js';
 import { NAME_PATTERN } from '../snapshot/name.js';
 import type { Extractor } from './source.js';
@@ -65,6 +66,18 @@ export interface ModelSpec {
   train(ctx: TrainContext): Promise<TrainResult>;
 }
 
+/**
+ * What the pipeline's runs may pay for uploads, in winston (`'1200000'`, or a safe whole
+ * number) or AR (`'0.05 AR'`; 1 AR = 10^12 winston). A release over what is left is refused
+ * before its first upload (exit 5).
+ */
+export interface BudgetSpec {
+  /** Per run (all its releases together); `arkive run --max-cost` caps a run too, the lower wins. */
+  perRun?: AmountInput;
+  /** Per calendar month (UTC), over every run of this pipeline. */
+  perMonth?: AmountInput;
+}
+
 /** AO processes that read this pipeline's releases through WeaveDrive. */
 export interface AoSpec {
   /** Their process IDs; each must name the publishing wallet as its `Attestor` when spawned. */
@@ -97,6 +110,8 @@ export interface PipelineSpec<S extends z.ZodType> {
    * empty dataset (an empty or header-only file, a clean() that rejects everything) fails.
    */
   allowEmpty?: boolean;
+  /** Optional: caps on what publishing may cost. */
+  budget?: BudgetSpec;
 }
 
 export interface Pipeline<S extends z.ZodType = z.ZodType> {
@@ -112,6 +127,8 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly model?: ModelSpec;
   readonly ao?: AoSpec;
   readonly allowEmpty: boolean;
+  /** The budget in winston; a cap not given is absent. */
+  readonly budget: { readonly perRun?: bigint; readonly perMonth?: bigint };
 }
 
 const PIPELINE = Symbol.for('arkive.pipeline');
@@ -131,6 +148,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     ...(spec.model && { model: spec.model }),
     ...(spec.ao && { ao: { consumers: [...spec.ao.consumers] } }),
     allowEmpty: spec.allowEmpty ?? false,
+    budget: Object.freeze(budgetOf(spec.budget)),
   };
   return Object.freeze(Object.assign(pipeline, { [PIPELINE]: true }));
 }
@@ -161,6 +179,7 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
     problems.push('ao.consumers must be a list of AO process IDs (43 characters of base64url)');
   }
   if (spec.allowEmpty !== undefined && typeof spec.allowEmpty !== 'boolean') problems.push('allowEmpty must be true or false');
+  problems.push(...budgetProblems(spec.budget));
   if (problems.length) {
     throw new InputError({
       code: 'PIPELINE_INVALID',
@@ -168,4 +187,36 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
       hint: 'Fix the definePipeline({...}) call in the pipeline file.',
     });
   }
+}
+
+const BUDGET_KEYS = ['perRun', 'perMonth'] as const;
+
+function budgetProblems(budget: unknown): string[] {
+  if (budget === undefined) return [];
+  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) return ['budget must be { perRun?, perMonth? }'];
+  const unknown = Object.keys(budget).filter((k) => !(BUDGET_KEYS as readonly string[]).includes(k));
+  const problems = unknown.map((k) => `budget.${k} is not a budget option (perRun, perMonth)`);
+  for (const key of BUDGET_KEYS) {
+    const value = (budget as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const parsed = parseAmount(value as AmountInput);
+    if ('problem' in parsed) problems.push(`budget.${key} ${showValue(value)} is not an amount: ${parsed.problem}`);
+  }
+  return problems;
+}
+
+/** The budget in winston (checked by budgetProblems already). */
+function budgetOf(budget: BudgetSpec | undefined): { perRun?: bigint; perMonth?: bigint } {
+  const out: { perRun?: bigint; perMonth?: bigint } = {};
+  for (const key of BUDGET_KEYS) {
+    const value = budget?.[key];
+    if (value === undefined) continue;
+    const parsed = parseAmount(value);
+    if ('winston' in parsed) out[key] = parsed.winston;
+  }
+  return out;
+}
+
+function showValue(value: unknown): string {
+  return typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value);
 }

@@ -5,6 +5,9 @@ import type { Database } from '../db/database.js';
 import type { QuarantineRepo } from '../db/quarantine-repo.js';
 import type { RecordsRepo, RecordWriter } from '../db/records-repo.js';
 import type { RunCounts, RunsRepo } from '../db/runs-repo.js';
+import type { SpendRepo } from '../db/spend-repo.js';
+import { costOf, type Cost } from '../archive/amount.js';
+import { Budget } from '../archive/budget.js';
 import type { RunStatus } from '../db/schema.js';
 import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
 import { cleanItem } from './clean-stage.js';
@@ -35,6 +38,10 @@ export interface RunDeps {
   observer?: RunObserver | undefined;
   /** Deadline of each stage (config.stageTimeoutMs); a stage without one may take forever. */
   stageTimeoutMs?: Partial<StageTimeouts> | undefined;
+  /** What runs paid: read for budgets and the run's cost, written as items are posted. Without it, no budget is checked. */
+  spend?: SpendRepo | undefined;
+  /** `--max-cost`: caps this run like the pipeline's budget.perRun (the lower wins). */
+  maxCost?: bigint | undefined;
 }
 
 export interface RunResult {
@@ -47,6 +54,8 @@ export interface RunResult {
   artifacts: Artifact[];
   uploadedBytes: number;
   totalBytes: number;
+  /** What this run paid for the items it posted (their quoted prices). */
+  cost: Cost;
   startedAt: string;
   durationMs: number;
   /** Registered in the AO registry: true, false (AO unreachable or refused: see indexError), null (no registry). */
@@ -97,6 +106,7 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
     artifacts,
     uploadedBytes: artifacts.reduce((n, a) => n + a.uploadedBytes, 0),
     totalBytes: artifacts.reduce((n, a) => n + a.bytes, 0),
+    cost: costOf((await deps.spend?.ofRun(runId)) ?? 0n),
     startedAt: started.toISOString(), durationMs,
     ...indexing,
     ...(failure && { error: failure }),
@@ -129,9 +139,11 @@ async function runStages(
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
   await refuseEmpty(pipeline, counts, deps.records);
   begin('publish');
-  const publish = { ...deps.publish, progress: deps.observer?.upload };
+  const publish = { ...deps.publish, progress: deps.observer?.upload, budget: budgetOf(pipeline, runId, deps) };
   const dataset = await publishDataset(pipeline, runId, publish);
   artifacts.push(dataset);
+  // A dry run prices the dataset only: the model's release exists only once it is trained.
+  if (publish.dryRun) return counts.changed > 0 ? 'loaded' : 'unchanged';
   if (pipeline.model) begin('train');
   const model = await trainModel(pipeline, runId, dataset, publish);
   if (model) artifacts.push(model);
@@ -144,6 +156,13 @@ async function runStages(
     (work) => withTimeout(work, indexMs, () => stageTimeout(pipeline.name, 'index', indexMs!))));
   publish.checkpoint?.('after-index');
   return artifacts.some((a) => a.status === 'released') ? 'released' : 'unchanged';
+}
+
+/** The run's budget: the pipeline's, capped by --max-cost; checked against the spend table. */
+function budgetOf(pipeline: Pipeline, runId: string, deps: RunDeps): Budget | undefined {
+  const uploader = deps.publish?.network.uploader;
+  if (!deps.spend || !uploader) return undefined;
+  return new Budget({ spend: deps.spend, uploader, pipeline: pipeline.name, runId, limits: { ...pipeline.budget, maxCost: deps.maxCost }, now: deps.now });
 }
 
 /** Every file of the run's releases (manifest, card, chunks, checkpoints), attested for WeaveDrive. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import { z } from 'zod';
+import type { BudgetCheck } from '../archive/budget.js';
 import { reuseByRows } from '../archive/dedup.js';
 import type { NetworkSession } from '../archive/network.js';
 import { publishRelease, type ReleaseResult } from '../archive/publish-release.js';
@@ -37,6 +38,18 @@ export interface PublishStageDeps {
   checkpoint?: ((point: string) => void) | undefined;
   /** How chunks are compressed (default: Node's zlib, pinned parameters; Parquet SNAPPY). */
   compression?: SnapshotCompression | undefined;
+  /** Asked before the first upload of each release (budget and balance; exit 5). */
+  budget?: BudgetCheck | undefined;
+  /** Plan and price only, on a scratch database: nothing is posted (dry-run.ts). */
+  dryRun?: boolean | undefined;
+}
+
+/** What publishRelease needs from the stage's deps. */
+export function releaseDeps(deps: PublishStageDeps) {
+  return {
+    ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint,
+    budget: deps.budget, dryRun: deps.dryRun,
+  };
 }
 
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
@@ -70,8 +83,8 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
       ...common, ...release, schema, format, chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
-  for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
+  }, releaseDeps(deps));
+  if (!deps.dryRun) for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };

@@ -17,7 +17,7 @@ import { buildCard, cardBytes, parseCard } from '../snapshot/card.js';
 import { readSafetensors } from '../snapshot/safetensors-reader.js';
 import { readChunk } from '../snapshot/snapshot-reader.js';
 import type { ModelSpec, Pipeline, PreviousModel, TrainResult } from './define.js';
-import type { Artifact, PublishStageDeps } from './publish-stage.js';
+import { releaseDeps, type Artifact, type PublishStageDeps } from './publish-stage.js';
 
 export interface TrainStageDeps extends PublishStageDeps {
   models: ModelsRepo;
@@ -66,7 +66,7 @@ async function publishModel(
       ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
       chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
     })),
-  }, { ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint });
+  }, releaseDeps(deps));
   await deps.models.save(deps.network.config.key, {
     name: model.name, version: released.version, runId, trainedOn: dataset.contentId,
     hyperparameters: result.hyperparameters, metrics: result.metrics, createdAt: new Date().toISOString(),

@@ -112,9 +112,10 @@ describe('arkive run', () => {
     expect(runs[0]).toMatchObject({ pipeline: 'people', status: 'failed', error: { code: 'SOURCE_UNREADABLE' } });
   });
 
-  it('prints the plan with --dry-run and writes nothing', async () => {
+  // With publishing, a dry run also prices the release (cli-budget.test.ts); without, it is pure.
+  it('prints the plan with --dry-run --no-publish and writes nothing', async () => {
     const home = path.join(tmpDir(), 'home');
-    const result = await arkive(['run', 'reviews', '--dry-run', '--json', '--home', home]);
+    const result = await arkive(['run', 'reviews', '--dry-run', '--no-publish', '--json', '--home', home]);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.sources).toEqual([
@@ -122,6 +123,7 @@ describe('arkive run', () => {
       expect.objectContaining({ name: 'api', reads: 'fixtures/reviews/reviews-api.jsonl', problem: null }),
     ]);
     expect(plan.stages).toEqual(['extract', 'clean', 'validate', 'load', 'finalize']);
+    expect(plan.publish).toBeUndefined();
     expect(fs.existsSync(home)).toBe(false);
   });
 

@@ -78,4 +78,13 @@ describe('networkFlags', () => {
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toContain(`/node /bin/arkive.js --home /h ${options.join(' ')} run `);
   });
+
+  it('notes the exit codes cron mails, 5 (refused by budget or balance) among them', () => {
+    const pipeline = definePipeline({
+      name: 'a', description: 'd', sources: [jsonl('rows.jsonl')], schema: z.object({ id: z.string() }), key: (r) => r.id, schedule: '0 3 * * *',
+    });
+    const notes = crontabLines({ pipelines: [pipeline], cwd: '/p', home: '/h', node: '/node', bin: '/b', options: [] })
+      .filter((l) => l.startsWith('#')).join('\n');
+    expect(notes).toMatch(/Exit codes cron mails: 1 failure, 2 bad input, 3 verification, 4 locked by another run, 5 refused by\n# budget or balance before paying/);
+  });
 });
