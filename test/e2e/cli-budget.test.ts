@@ -198,8 +198,37 @@ describe('budgets and prices on a real dev stack', () => {
     expect(fs.existsSync(path.join(home, 'arkive.db'))).toBe(false);
   });
 
-  // Coordinator: needs `arkive dev --fund ADDRESS=WINSTON` / --price-per-byte from the accounts
-  // helper (the dev bundler's balance is unlimited today). Covered meanwhile by
-  // test/unit/publish-budget.test.ts with a fake bundler whose balance is low.
-  it.todo('exits 5 with INSUFFICIENT_BALANCE, the address and the amount missing, when the wallet is unfunded at the dev bundler');
+  it('exits 5 with INSUFFICIENT_BALANCE, the address and the amount missing, when the wallet is unfunded at a metered bundler (Turbo)', async () => {
+    // A stack of its own, metered from the start: another address is funded, this wallet is not.
+    const metered = await startDevStack(60_000, ['--fund', `${'a'.repeat(43)}=1`]);
+    try {
+      const home = tmpDir();
+      const args = ['run', 'reviews', '--json', '--home', home, '--bundler-kind', 'turbo'];
+      const refused = await arkive(args, { env: metered.env });
+      expect(refused.code, refused.stderr).toBe(5);
+      const error = JSON.parse(refused.stdout).error as { code: string; message: string; hint: string };
+      expect(error.code).toBe('INSUFFICIENT_BALANCE');
+      expect(error.message).toContain(metered.address);
+      const missing = /holds 0 winston .*: (\d+) winston/.exec(error.message)?.[1];
+      expect(missing, error.message).toBeDefined();
+      expect(error.hint).toContain(`Fund the wallet ${metered.address}`);
+      // Nothing was posted: no item of this wallet on the gateway, no ledger row past 'planned'.
+      await metered.flush();
+      const items = await graphql<{ transactions: { edges: unknown[] } }>(metered.gateway,
+        'query($owners: [String!]) { transactions(owners: $owners, first: 10) { edges { node { id } } } }', { owners: [metered.address] });
+      expect(items.transactions.edges).toEqual([]);
+      expect(scalar<number>(home, "select count(*) from uploads where state != 'planned'")).toBe(0);
+
+      // Funded with exactly what was missing for the dataset, the dataset releases; the model
+      // release then meets an empty wallet and is refused the same way.
+      const fund = await fetch(`${metered.bundler}/dev/fund`, { method: 'POST', body: JSON.stringify({ address: metered.address, winston: missing }) });
+      expect(fund.status).toBe(200);
+      const partly = await arkive(args, { env: metered.env });
+      expect(partly.code, partly.stderr).toBe(5);
+      expect(JSON.parse(partly.stdout).error.code).toBe('INSUFFICIENT_BALANCE');
+      expect(scalar<number>(home, "select count(*) from releases where name = 'reviews' and content_id is not null")).toBe(1);
+    } finally {
+      await metered.stop();
+    }
+  });
 });

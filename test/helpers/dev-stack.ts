@@ -22,11 +22,12 @@ export interface DevStack {
   stop(): Promise<void>;
 }
 
-export async function startDevStack(deadlineMs = 60_000): Promise<DevStack> {
+/** `args`: more `arkive dev` options, e.g. `--price-per-byte 2` or `--fund ADDRESS=WINSTON`. */
+export async function startDevStack(deadlineMs = 60_000, args: string[] = []): Promise<DevStack> {
   // Not a tmpDir(): those are removed after each test, and the stack outlives tests.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-dev-'));
   await seedWallets(path.join(home, 'devnet'));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'dev', '--json', '--port', '0', '--home', home], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/arkive.js'), 'dev', '--json', '--port', '0', '--home', home, ...args], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ARKIVE_HOME: '' },
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
