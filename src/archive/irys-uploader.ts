@@ -5,6 +5,7 @@
 import Irys from '@irys/sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { RuntimeFailure } from '../errors.js';
+import { priceBySize } from './price-by-size.js';
 import { ItemSigner } from './ans104.js';
 import { verifyReceipt } from './bundler-receipt.js';
 import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
@@ -78,7 +79,7 @@ export class IrysUploader implements Uploader {
 
   // GET /price/arweave/<bytes> per size: an Irys node prices each item on its own.
   async price(itemBytes: number[]): Promise<bigint[]> {
-    return Promise.all(itemBytes.map(async (bytes) => BigInt((await this.irys.getPrice(bytes)).toFixed(0))));
+    return priceBySize(itemBytes, async (bytes) => BigInt((await this.irys.getPrice(bytes)).toFixed(0)));
   }
 
   // GET /account/balance/arweave?address=<address>

@@ -15,6 +15,7 @@ import { PreSignedItem, PreSignedUploadService, type CreatedUpload, type SdkHttp
 import { checkTagLimits, type Tag } from './tags.js';
 import { addressOf } from './wallet.js';
 import type { BundlerKind, Receipt, SignedHeader, SignedItem, StreamUpload, Uploader } from './uploader.js';
+import { priceBySize } from './price-by-size.js';
 import { Watchdog } from './watchdog.js';
 
 export interface TurboUploaderDeps {
@@ -99,8 +100,7 @@ export class TurboUploader implements Uploader {
 
   // GET {payment}/v1/price/bytes/<n> per size: Turbo prices each item on its own, in winc.
   async price(itemBytes: number[]): Promise<bigint[]> {
-    const prices = await this.payment.getUploadCosts({ bytes: itemBytes });
-    return prices.map((p) => BigInt(p.winc));
+    return priceBySize(itemBytes, async (bytes) => BigInt((await this.payment.getUploadCosts({ bytes: [bytes] }))[0]!.winc));
   }
 
   // GET {payment}/v1/account/balance/arweave?address=<address>; the SDK answers 0 for a 404.
