@@ -6,9 +6,9 @@
 //   deepHash([ "Bundlr", version, id, String(deadlineHeight), String(timestamp) ])
 // with the bundler wallet, whose modulus is the receipt's `public`. The key is checked against
 // the bundler's address from its /info, so a man in the middle cannot sign receipts of its own.
-import crypto from 'node:crypto';
 import { deepHash, stringToBuffer } from 'arbundles';
 import { IntegrityError } from '../errors.js';
+import { addressOfModulus, RsaCheckError, verifyRsaPss } from './rsa.js';
 import type { Receipt } from './uploader.js';
 
 export interface ReceiptCheck {
@@ -36,7 +36,7 @@ export async function verifyReceipt(receipt: unknown, check: ReceiptCheck): Prom
   if (check.itemId !== undefined && receipt.id !== check.itemId) {
     throw invalid(`${where} is for item ${receipt.id}, not for the item posted, ${check.itemId}`);
   }
-  const signer = crypto.createHash('sha256').update(Buffer.from(receipt.public, 'base64url')).digest('base64url');
+  const signer = addressOfModulus(receipt.public);
   if (signer !== check.bundlerAddress) {
     throw invalid(`${where} for ${receipt.id} is signed by ${signer}, not by the bundler's wallet ${check.bundlerAddress}`);
   }
@@ -54,13 +54,10 @@ function isSigned(value: unknown): value is SignedReceipt {
 
 function signatureVerifies(receipt: SignedReceipt, hash: Uint8Array): boolean {
   try {
-    const key = crypto.createPublicKey({ key: { kty: 'RSA', n: receipt.public, e: 'AQAB' }, format: 'jwk' });
-    // Salt length AUTO: Turbo signs with salt 0, arweave-js with the maximum.
-    return crypto.verify('sha256', hash, {
-      key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO,
-    }, Buffer.from(receipt.signature, 'base64url'));
-  } catch {
-    return false; // not an RSA key, or a signature of the wrong length
+    return verifyRsaPss(receipt.public, hash, Buffer.from(receipt.signature, 'base64url'));
+  } catch (error) {
+    if (error instanceof RsaCheckError) return false; // not an RSA key, or a signature of the wrong length
+    throw error;
   }
 }
 

@@ -19,6 +19,7 @@
 import crypto from 'node:crypto';
 import { serializeTags } from 'arbundles';
 import type { GatewayItem } from './gateway.js';
+import { RsaCheckError, verifyRsaPss } from './rsa.js';
 
 export interface ItemHeader {
   id: string;
@@ -128,27 +129,16 @@ function deepHash(chunk: DeepHashChunk): Buffer {
   return sha384(Buffer.concat([tag, hashed]));
 }
 
-/**
- * RSA-PSS with SHA-256, as arweave-js and arbundles verify: Arweave signs with the maximum
- * salt length, but other wallets (webcrypto) use 32 bytes, and both node drivers verify
- * with Node's default, which recovers the salt length from the signature: so AUTO here.
- */
+/** The owner's signature over the payload; an unusable key or signature is a header fault. */
 function verifyPss(modulus: string, payload: Buffer, signature: Uint8Array): boolean {
-  let key: crypto.KeyObject;
   try {
-    key = crypto.createPublicKey({ key: { kty: 'RSA', n: modulus, e: 'AQAB' }, format: 'jwk' });
+    return verifyRsaPss(modulus, payload, signature);
   } catch (error) {
-    throw new HeaderError(`owner key is not an RSA public key: ${(error as Error).message}`);
-  }
-  try {
-    return crypto.verify('sha256', payload, {
-      key,
-      padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO,
-    }, signature);
-  } catch (error) {
+    if (!(error instanceof RsaCheckError)) throw error;
     // A gateway can send any 512 bytes as a key (with the matching address): a failure, not a crash.
-    throw new HeaderError(`signature cannot be checked with the owner key: ${(error as Error).message}`);
+    throw new HeaderError(error.stage === 'key'
+      ? `owner key is not an RSA public key: ${error.message}`
+      : `signature cannot be checked with the owner key: ${error.message}`);
   }
 }
 

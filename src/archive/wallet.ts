@@ -1,9 +1,9 @@
 // Loads an Arweave wallet (a JWK file). Its contents are secret: errors name the file and
 // what is wrong with it, never a value from it.
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { UsageError } from '../errors.js';
+import { addressOfModulus } from './rsa.js';
 
 const REQUIRED = ['kty', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
 const MODULUS_BYTES = 512;
@@ -44,5 +44,5 @@ function walletError(file: string, problem: string, code = 'WALLET_UNREADABLE'):
 
 /** The Arweave address of a wallet: base64url(sha256(modulus)). */
 export function addressOf(jwk: JWKInterface): string {
-  return createHash('sha256').update(Buffer.from(jwk.n, 'base64url')).digest('base64url');
+  return addressOfModulus(jwk.n);
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { arkive, spawnArkive } from '../helpers/cli.js';
 import { seedWallets } from '../helpers/devnet.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { addressOfModulus } from '../../src/archive/rsa.js';
 
 const ADDRESS = 'p7ZitmB-9D9KcsoxPXN9NP5zyyfiFmpPvEPoOOO5C9k';
 
@@ -78,7 +79,7 @@ describe('arkive dev pricing options', () => {
       expect(await json(`${printed.bundler}/v1/account/balance/arweave?address=${'a'.repeat(43)}`)).toMatchObject({ body: { winc: '7' } });
       // Metered: the stack's own, unfunded wallet has nothing.
       const own = JSON.parse(fs.readFileSync(printed.wallet, 'utf8')) as { n: string };
-      const ownAddress = (await import('node:crypto')).createHash('sha256').update(Buffer.from(own.n, 'base64url')).digest('base64url');
+      const ownAddress = addressOfModulus(own.n);
       expect(await json(`${printed.bundler}/account/balance/arweave?address=${ownAddress}`)).toEqual({ status: 200, body: { balance: '0' } });
       child.kill('SIGTERM');
       expect(await exit).toBe(0);

@@ -2,7 +2,6 @@
 // refusal speaks the protocol of the route it came in by: the real BundlerRoutes (Irys and
 // Turbo routes), store, chunk uploads and accounts, with the real @ardrive/turbo-sdk client
 // posting to them. No gateway is needed: nothing is bundled.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +18,7 @@ import { ChunkUploads } from '../../src/devnet/chunk-uploads.js';
 import type { JWKInterface } from '../../src/devnet/dev-wallet.js';
 import { seedWallets } from '../helpers/devnet.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { addressOfModulus } from '../../src/archive/rsa.js';
 
 let jwk: JWKInterface;
 let address: string;
@@ -26,8 +26,7 @@ beforeAll(async () => {
   const dir = tmpDir('arkive-intake-');
   await seedWallets(dir);
   jwk = JSON.parse(fs.readFileSync(path.join(dir, 'wallet.json'), 'utf8')) as JWKInterface;
-  // An Arweave address: base64url of the SHA-256 of the RSA modulus.
-  address = crypto.createHash('sha256').update(Buffer.from(jwk.n, 'base64url')).digest('base64url');
+  address = addressOfModulus(jwk.n);
 });
 
 const servers: http.Server[] = [];

@@ -26,6 +26,7 @@ import { startFakeBundlerEdge, type FakeBundlerEdge, type FakeBundlerEdgeOptions
 import { peek } from '../helpers/peek.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 import { uploaderFactories, type UploaderFactory } from '../helpers/uploaders.js';
+import { addressOfModulus } from '../../src/archive/rsa.js';
 
 // Items over 8 MiB are held by the bundler and served by the gateway from its store: a
 // streamed item of 40 MiB never goes through ArLocal's in-memory unbundling.
@@ -127,7 +128,7 @@ describe.each(uploaderFactories)('Uploader conformance: $name', (factory: Upload
       const header = await (await fetch(`${devnet.bundlerUrl}/tx/${result.id}`)).json() as { owner: string; tags: Tag[]; signature: string; anchor: string };
       expect(header.tags).toEqual(tags);
       const digest = { byteLength: data.length, sha384: crypto.createHash('sha384').update(data).digest() };
-      const owner = { key: header.owner, address: crypto.createHash('sha256').update(Buffer.from(header.owner, 'base64url')).digest('base64url') };
+      const owner = { key: header.owner, address: addressOfModulus(header.owner) };
       expect(await verifyItemDigest({ id: result.id, owner, tags: header.tags, signature: header.signature, anchor: header.anchor }, digest)).toEqual({ ok: true });
       expect(peek(path.join(dir, 'arkive.db'), 'select state, item_id from uploads')).toEqual({ state: 'posted', item_id: result.id });
     } finally {
@@ -329,7 +330,7 @@ function freshWallet(): JWKInterface {
 
 /** Adds winston to a wallet's balance at the dev bundler (its POST /dev/fund). */
 async function devFund(bundlerUrl: string, wallet: JWKInterface, winston: bigint): Promise<void> {
-  const address = crypto.createHash('sha256').update(Buffer.from(wallet.n, 'base64url')).digest('base64url');
+  const address = addressOfModulus(wallet.n);
   const res = await fetch(`${bundlerUrl}/dev/fund`, { method: 'POST', body: JSON.stringify({ address, winston: String(winston) }) });
   if (res.status !== 200) throw new Error(`dev fund: HTTP ${res.status} ${await res.text()}`);
 }
