@@ -5,7 +5,7 @@
 import Irys from '@irys/sdk';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { RuntimeFailure } from '../errors.js';
-import { priceBySize } from './price-by-size.js';
+import { bundlerWinston, priceBySize } from './price-by-size.js';
 import { ItemSigner } from './ans104.js';
 import { verifyReceipt } from './bundler-receipt.js';
 import type { BundlerKind, Receipt, SignedItem, StreamUpload, Uploader } from './uploader.js';
@@ -79,12 +79,12 @@ export class IrysUploader implements Uploader {
 
   // GET /price/arweave/<bytes> per size: an Irys node prices each item on its own.
   async price(itemBytes: number[]): Promise<bigint[]> {
-    return priceBySize(itemBytes, async (bytes) => BigInt((await this.irys.getPrice(bytes)).toFixed(0)));
+    return priceBySize(itemBytes, async (bytes) => bundlerWinston((await this.irys.getPrice(bytes)).toFixed(0), `the price of ${bytes} bytes`, this.bundlerUrl));
   }
 
   // GET /account/balance/arweave?address=<address>
   async balance(): Promise<bigint> {
-    return BigInt((await this.irys.getBalance(this.address)).toFixed(0));
+    return bundlerWinston((await this.irys.getBalance(this.address)).toFixed(0), `the balance of ${this.address}`, this.bundlerUrl);
   }
 
   async uploadStream(upload: StreamUpload): Promise<Receipt> {

@@ -15,7 +15,7 @@ import { PreSignedItem, PreSignedUploadService, type CreatedUpload, type SdkHttp
 import { checkTagLimits, type Tag } from './tags.js';
 import { addressOf } from './wallet.js';
 import type { BundlerKind, Receipt, SignedHeader, SignedItem, StreamUpload, Uploader } from './uploader.js';
-import { priceBySize } from './price-by-size.js';
+import { bundlerWinston, priceBySize } from './price-by-size.js';
 import { Watchdog } from './watchdog.js';
 
 export interface TurboUploaderDeps {
@@ -100,12 +100,13 @@ export class TurboUploader implements Uploader {
 
   // GET {payment}/v1/price/bytes/<n> per size: Turbo prices each item on its own, in winc.
   async price(itemBytes: number[]): Promise<bigint[]> {
-    return priceBySize(itemBytes, async (bytes) => BigInt((await this.payment.getUploadCosts({ bytes: [bytes] }))[0]!.winc));
+    return priceBySize(itemBytes, async (bytes) =>
+      bundlerWinston((await this.payment.getUploadCosts({ bytes: [bytes] }))[0]?.winc, `the price of ${bytes} bytes`, this.deps.paymentUrl));
   }
 
   // GET {payment}/v1/account/balance/arweave?address=<address>; the SDK answers 0 for a 404.
   async balance(): Promise<bigint> {
-    return BigInt((await this.payment.getBalance(this.address)).winc);
+    return bundlerWinston((await this.payment.getBalance(this.address)).winc, `the balance of ${this.address}`, this.deps.paymentUrl);
   }
 
   async uploadStream(upload: StreamUpload): Promise<Receipt> {
