@@ -82,6 +82,11 @@ export interface Config {
    * ($ARKIVE_DEVNET_FUND, `ADDRESS=WINSTON,…`), applied when the home's devnet server starts.
    */
   devnetPricing: DevPricing;
+  /**
+   * The environment that `env('NAME')` references in pipelines' source options resolve
+   * against (API tokens, database URLs): the process's own, read here once.
+   */
+  sourceEnv: Readonly<Record<string, string | undefined>>;
 }
 
 export const RUN_STAGES = ['connect', 'load', 'finalize', 'publish', 'train', 'attest', 'index', 'close'] as const;
@@ -112,6 +117,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     stageTimeoutMs: stageTimeouts(env.ARKIVE_STAGE_TIMEOUT_MS),
     devnetIdleMs: wholeMs('ARKIVE_DEVNET_IDLE_MS', env.ARKIVE_DEVNET_IDLE_MS, 15_000, 0),
     devnetPricing: devnetPricing(env.ARKIVE_DEVNET_PRICE_PER_BYTE, env.ARKIVE_DEVNET_FUND),
+    sourceEnv: env,
   };
 }
 

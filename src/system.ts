@@ -17,6 +17,7 @@ import { LeasesRepo } from './db/leases-repo.js';
 import { TicksRepo } from './db/ticks-repo.js';
 import { RunsRepo } from './db/runs-repo.js';
 import { SpendRepo } from './db/spend-repo.js';
+import { SourceStateRepo } from './db/source-state-repo.js';
 import { UploadsRepo } from './db/uploads-repo.js';
 import { PipelineRegistry } from './pipeline/registry.js';
 import type { TrainStageDeps } from './pipeline/train-stage.js';
@@ -36,6 +37,7 @@ export interface Store {
   leases: LeasesRepo;
   ticks: TicksRepo;
   spend: SpendRepo;
+  sourceStates: SourceStateRepo;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,7 @@ export interface System {
   runDeps(store: Store, openNetwork: (() => Promise<NetworkSession>) | undefined): RunHomeDeps;
 }
 
-export type RunHomeDeps = Store & Pick<RunPipelineDeps, 'cwd' | 'leaseTtlMs' | 'openNetwork' | 'publishDeps' | 'stageTimeoutMs'>;
+export type RunHomeDeps = Store & Pick<RunPipelineDeps, 'cwd' | 'leaseTtlMs' | 'openNetwork' | 'publishDeps' | 'stageTimeoutMs' | 'env'>;
 
 export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): System {
   const config = resolveConfig(options, env);
@@ -77,7 +79,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
       ...(config.killAt && { checkpoint: killAt(config.killAt) }),
     }),
     runDeps: (store, open) => ({
-      ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open, stageTimeoutMs: config.stageTimeoutMs,
+      ...store, cwd: config.cwd, leaseTtlMs: config.leaseTtlMs, openNetwork: open, stageTimeoutMs: config.stageTimeoutMs, env: config.sourceEnv,
       publishDeps: (session) => system.publishDeps(store, session),
     }),
   };
@@ -105,6 +107,7 @@ async function openStore(dbFile: string): Promise<Store> {
     leases,
     ticks: new TicksRepo(database),
     spend: new SpendRepo(database),
+    sourceStates: new SourceStateRepo(database),
     close: async () => {
       leases.close();
       await database.close();

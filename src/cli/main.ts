@@ -103,10 +103,11 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .argument('<pipeline>', 'name of pipelines/<pipeline>.ts')
     .option('--dry-run', 'print the plan and check the sources, change nothing')
     .option('--no-publish', 'load into the database only: no snapshot, no release')
+    .option('--full', 'read every source in full, ignoring stored cursors and ETags (removes what the sources no longer have)')
     .addOption(maxCostOption())
-    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean; maxCost?: bigint }, cmd: Command) => {
+    .action(action(async (pipeline: string, opts: { dryRun?: boolean; publish: boolean; full?: boolean; maxCost?: bigint }, cmd: Command) => {
       if (opts.publish) checkNetwork(cmd);
-      return runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish, maxCost: opts.maxCost });
+      return runCommand({ ...common(cmd), pipeline, dryRun: opts.dryRun, noPublish: !opts.publish, full: opts.full, maxCost: opts.maxCost });
     }));
 
   program.command('ls')

@@ -17,6 +17,8 @@ export interface RunCommandOptions extends CommandOptions {
   quiet?: boolean | undefined;
   /** `--max-cost`, in winston: caps what this run may pay (with the pipeline's budget; the lower wins). */
   maxCost?: bigint | undefined;
+  /** `--full`: every source read in full, stored cursors and ETags ignored. */
+  full?: boolean | undefined;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
@@ -31,7 +33,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     result = await runPipeline(pipeline, {
       ...system.runDeps(store, options.noPublish ? undefined : () => system.openNetwork()),
-      signal: stop.signal, observer: reporter, maxCost: options.maxCost,
+      signal: stop.signal, observer: reporter, maxCost: options.maxCost, full: options.full,
       onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
     });
   } catch (error) {

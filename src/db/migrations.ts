@@ -232,6 +232,26 @@ const spend: Migration = {
   },
 };
 
+// Incremental sources: the state each source left at the last committed run (a cursor, an
+// ETag), and which source last gave each record, so that a run removes the unseen records of
+// the sources it read in full only (an incremental or unchanged source's records stay).
+// Records from before this migration have source '': the next run reads every source in full
+// (no state yet) and sets it.
+const sources: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('source_state')
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('source_state_pk', ['pipeline', 'source'])
+      .execute();
+    await db.schema.alterTable('records').addColumn('source', 'text', (c) => c.notNull().defaultTo('')).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
@@ -241,4 +261,5 @@ export const migrations: Record<string, Migration> = {
   '0006_commit_point': commitPoint,
   '0007_rows_key': rowsKey,
   '0008_spend': spend,
+  '0009_sources': sources,
 };

@@ -37,6 +37,8 @@ export interface RecordsTable {
   created_run: string;
   changed_run: string;
   seen_run: string;
+  /** The source that last gave the record ('' for records loaded before migration 0009). */
+  source: Generated<string>;
 }
 
 export interface QuarantineTable {
@@ -191,6 +193,15 @@ export interface SpendTable {
   created_at: string;
 }
 
+/** What a source left at the last committed run of a pipeline (migration 0009_sources); `state` is JSON. */
+export interface SourceStateTable {
+  pipeline: string;
+  source: string;
+  state: string;
+  run_id: string;
+  updated_at: string;
+}
+
 export interface Schema {
   runs: RunsTable;
   records: RecordsTable;
@@ -203,4 +214,5 @@ export interface Schema {
   schedule_ticks: ScheduleTicksTable;
   attestations: AttestationsTable;
   spend: SpendTable;
+  source_state: SourceStateTable;
 }

@@ -95,3 +95,20 @@ function describeIssues(error: z.ZodError): string {
     .map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * The key a tombstone removes: the cleaned record's, else key() of the raw fields (a row
+ * marked deleted often fails the schema: its text is gone), else the reason it has none.
+ */
+export function tombstoneKey(pipeline: Pipeline, source: string, item: RawItem): { key: string } | { reason: string; message: string } {
+  const cleaned = cleanItem(pipeline, source, item);
+  if (cleaned.kind === 'record') return { key: cleaned.key };
+  let key: unknown;
+  try {
+    key = pipeline.key(item.fields ?? {});
+  } catch {
+    key = undefined;
+  }
+  if (typeof key === 'string' && key !== '' && key.length <= MAX_KEY_LENGTH) return { key };
+  return { reason: 'tombstone_unkeyed', message: `the row is marked deleted, but no key can be computed for it (${cleaned.message})` };
+}

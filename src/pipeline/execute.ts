@@ -3,14 +3,14 @@
 // quarantine row. The run row is written first, so even a killed run leaves a trace.
 import type { Database } from '../db/database.js';
 import type { QuarantineRepo } from '../db/quarantine-repo.js';
-import type { RecordsRepo, RecordWriter } from '../db/records-repo.js';
+import type { RecordsRepo } from '../db/records-repo.js';
+import type { SourceStateRepo } from '../db/source-state-repo.js';
 import type { RunCounts, RunsRepo } from '../db/runs-repo.js';
 import type { SpendRepo } from '../db/spend-repo.js';
 import { costOf, type Cost } from '../archive/amount.js';
 import { Budget } from '../archive/budget.js';
 import type { RunStatus } from '../db/schema.js';
-import { ArkiveError, asArkiveError, RuntimeFailure } from '../errors.js';
-import { cleanItem } from './clean-stage.js';
+import { ArkiveError, asArkiveError } from '../errors.js';
 import type { Pipeline } from './define.js';
 import { publishDataset, refuseEmpty, type Artifact } from './publish-stage.js';
 import { trainModel, type TrainStageDeps } from './train-stage.js';
@@ -18,7 +18,8 @@ import { newRunId } from './run-id.js';
 import { allIndexed, indexReleases } from '../ao/indexer.js';
 import { attestItems } from '../ao/attest.js';
 import type { RunObserver, RunStage } from './run-events.js';
-import type { ExtractContext, Extractor, RawItem } from './source.js';
+import { finalizeRecords, loadSources, type SourceRun } from './load-stage.js';
+import type { ExtractContext, SourceState } from './source.js';
 import { StageClock, stageTimeout, withTimeout } from './stage-deadline.js';
 import type { StageTimeouts } from '../config.js';
 
@@ -42,6 +43,12 @@ export interface RunDeps {
   spend?: SpendRepo | undefined;
   /** `--max-cost`: caps this run like the pipeline's budget.perRun (the lower wins). */
   maxCost?: bigint | undefined;
+  /** Where incremental sources' states (cursors, ETags) are kept; without it every source is read in full. */
+  sourceStates?: SourceStateRepo | undefined;
+  /** `--full`: read every source in full, ignoring the stored states (they are replaced when the run commits). */
+  full?: boolean | undefined;
+  /** The environment `env('NAME')` references in source options resolve against. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface RunResult {
@@ -50,6 +57,8 @@ export interface RunResult {
   dataset: string;
   status: RunStatus;
   rows: RunCounts;
+  /** What each source gave, and whether it was read incrementally. */
+  sources: SourceRun[];
   quarantineReasons: Record<string, number>;
   artifacts: Artifact[];
   uploadedBytes: number;
@@ -64,15 +73,6 @@ export interface RunResult {
   error?: ArkiveError;
 }
 
-interface Sink {
-  writer: RecordWriter;
-  addQuarantine: ReturnType<QuarantineRepo['adder']>;
-  counts: RunCounts;
-  bytesRead: number;
-  bytesTotal: number | null;
-  observer?: RunObserver | undefined;
-}
-
 export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<RunResult> {
   const now = deps.now ?? (() => new Date());
   const started = now();
@@ -83,9 +83,10 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
   let failure: ArkiveError | undefined;
   const artifacts: Artifact[] = [];
   const indexing: Indexing = { indexed: null };
+  const sources: SourceRun[] = [];
   const clock = new StageClock(pipeline.name, deps.stageTimeoutMs ?? {});
   try {
-    status = await clock.race(runStages(pipeline, runId, counts, artifacts, { ...deps, clock }, indexing));
+    status = await clock.race(runStages(pipeline, runId, { counts, artifacts, sources }, { ...deps, clock }, indexing));
     if (indexing.indexed === false && status === 'released') status = 'released-not-indexed';
   } catch (error) {
     failure = asArkiveError(error, `run ${runId} of pipeline ${pipeline.name}`);
@@ -101,7 +102,7 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
     version: dataset?.version ?? null, contentId: dataset?.contentId ?? null,
   });
   return {
-    runId, pipeline: pipeline.name, dataset: pipeline.dataset, status, rows: counts,
+    runId, pipeline: pipeline.name, dataset: pipeline.dataset, status, rows: counts, sources,
     quarantineReasons: await deps.quarantine.countsByReason(runId),
     artifacts,
     uploadedBytes: artifacts.reduce((n, a) => n + a.uploadedBytes, 0),
@@ -113,11 +114,28 @@ export async function executeRun(pipeline: Pipeline, deps: RunDeps): Promise<Run
   };
 }
 
-/** extract → clean → validate → load → finalize, then publish when a network is given. */
+/** What the stages fill in as they go. */
+interface RunOutput {
+  counts: RunCounts;
+  artifacts: Artifact[];
+  sources: SourceRun[];
+}
+
+/** extract → clean → validate → load → finalize, then publish when a network is given; then the sources' states commit. */
 async function runStages(
-  pipeline: Pipeline, runId: string, counts: RunCounts, artifacts: Artifact[], deps: RunDeps & { clock: StageClock }, indexing: Indexing,
+  pipeline: Pipeline, runId: string, out: RunOutput, deps: RunDeps & { clock: StageClock }, indexing: Indexing,
 ): Promise<RunStatus> {
-  const ctx: ExtractContext = { cwd: deps.cwd };
+  const status = await loadAndPublish(pipeline, runId, out, deps, indexing);
+  // Only now: a run that failed or was killed before this point reads the same ranges again.
+  const states = new Map(out.sources.flatMap((s) => (s.state ? [[s.name, s.state] as const] : [])));
+  await deps.sourceStates?.commit(pipeline.name, runId, states, (deps.now ?? (() => new Date()))());
+  return status;
+}
+
+async function loadAndPublish(
+  pipeline: Pipeline, runId: string, { counts, artifacts, sources }: RunOutput, deps: RunDeps & { clock: StageClock }, indexing: Indexing,
+): Promise<RunStatus> {
+  const ctx: ExtractContext = { cwd: deps.cwd, env: deps.env };
   const begin = (stage: RunStage) => {
     deps.publish?.checkpoint?.(`before-${stage}`);
     deps.beforeStage?.(stage);
@@ -129,13 +147,10 @@ async function runStages(
   const checks = await Promise.all(pipeline.sources.map((source) => source.check(ctx)));
   const bytesTotal = checks.every((c) => c.bytes !== undefined) ? checks.reduce((n, c) => n + c.bytes!, 0) : null;
   begin('load');
-  const sink: Sink = {
-    writer: deps.records.writer(pipeline.dataset, runId), addQuarantine: deps.quarantine.adder(), counts,
-    bytesRead: 0, bytesTotal, observer: deps.observer,
-  };
-  for (const source of pipeline.sources) await loadSource(pipeline, source, ctx, runId, sink, deps.database);
+  const previous = deps.full ? new Map<string, SourceState>() : ((await deps.sourceStates?.get(pipeline.name)) ?? new Map<string, SourceState>());
+  sources.push(...await loadSources(pipeline, runId, counts, bytesTotal, { ...deps, ctx, previous }));
   begin('finalize');
-  await finalize(pipeline, runId, counts, deps.records);
+  await finalizeRecords(pipeline, runId, counts, sources, deps.records);
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
   await refuseEmpty(pipeline, counts, deps.records);
   begin('publish');
@@ -203,65 +218,4 @@ async function indexStage(
   } catch (error) {
     return { indexed: false, indexError: asArkiveError(error, 'indexing the releases in the AO registry') };
   }
-}
-
-async function loadSource(
-  pipeline: Pipeline, source: Extractor, ctx: ExtractContext, runId: string, sink: Sink, database: Database,
-): Promise<void> {
-  const where = source.describe(ctx);
-  // One transaction per extracted batch: large enough to amortise the commit, small enough
-  // that a killed run loses at most one batch of work.
-  const writeBatch = database.sqlite.transaction((items: RawItem[]) => {
-    for (const item of items) {
-      loadItem(pipeline, source.name, `${where}:${item.line}`, item, runId, sink);
-      // Characters, not bytes: close enough for an ETA, and free.
-      sink.bytesRead += item.raw.length + 1;
-    }
-  });
-  for await (const items of source.open(ctx)) {
-    writeBatch(items);
-    sink.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal);
-  }
-}
-
-function loadItem(pipeline: Pipeline, source: string, origin: string, item: RawItem, runId: string, sink: Sink): void {
-  const { counts } = sink;
-  counts.extracted++;
-  const cleaned = cleanItem(pipeline, source, item);
-  let reason: string;
-  let message: string;
-  if (cleaned.kind === 'record') {
-    const put = sink.writer.put(cleaned.key, cleaned.hash, cleaned.data, origin);
-    if (put.outcome === 'duplicate') {
-      counts.duplicates++;
-      return;
-    }
-    if (put.outcome !== 'conflict') {
-      counts.loaded++;
-      if (put.outcome !== 'unchanged') counts.changed++;
-      return;
-    }
-    reason = 'duplicate_conflict';
-    message = `key ${JSON.stringify(cleaned.key)} was already loaded in this run from ${put.firstOrigin} with different content; the first one is kept`;
-  } else {
-    ({ reason, message } = cleaned);
-  }
-  counts.quarantined++;
-  sink.addQuarantine({
-    runId, pipeline: pipeline.name, source, location: origin, line: item.line,
-    raw: item.raw, rawBytes: item.rawBytes, reason, message,
-  });
-}
-
-/** Records the run did not see are gone from the sources: remove them, unless nothing loaded at all. */
-async function finalize(pipeline: Pipeline, runId: string, counts: RunCounts, records: RecordsRepo): Promise<void> {
-  if (counts.loaded === 0 && (await records.count(pipeline.dataset)) > 0) {
-    throw new RuntimeFailure({
-      code: 'NOTHING_LOADED',
-      message: `pipeline ${pipeline.name} loaded no record from its sources (${counts.extracted} extracted, ${counts.quarantined} quarantined); the dataset ${pipeline.dataset} is left as it was`,
-      hint: 'Check the sources (an empty or truncated file?) and the quarantine of this run: arkive runs --json.',
-    });
-  }
-  counts.removed = await records.removeUnseen(pipeline.dataset, runId);
-  counts.changed += counts.removed;
 }

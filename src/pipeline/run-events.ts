@@ -11,6 +11,8 @@ export interface RunObserver {
   stage?(stage: RunStage, at: { runId: string; pipeline: string; counts: RunCounts }): void;
   /** After each loaded batch: counts so far, and source bytes read of the total (for an ETA). */
   rows?(counts: RunCounts, bytesRead: number, bytesTotal: number | null): void;
+  /** Bytes a source has fetched (a download), of its total when known. */
+  fetch?(source: string, bytes: number, total: number | null): void;
   /** Bytes of data files archived (uploaded or found already archived) of the release's total. */
   upload?(name: string, done: number, total: number): void;
 }

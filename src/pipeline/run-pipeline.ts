@@ -62,5 +62,6 @@ function touching(lease: RunLease, observer: RunObserver | undefined): RunObserv
     stage: (stage, at) => { lease.touch(); observer?.stage?.(stage, at); },
     rows: (counts, read, total) => { lease.touch(); observer?.rows?.(counts, read, total); },
     upload: (name, done, total) => { lease.touch(); observer?.upload?.(name, done, total); },
+    fetch: (source, bytes, total) => { lease.touch(); observer?.fetch?.(source, bytes, total); },
   };
 }

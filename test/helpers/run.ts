@@ -2,12 +2,21 @@
 import { executeRun, type RunResult } from '../../src/pipeline/execute.js';
 import { createSystem, type Store } from '../../src/system.js';
 
-export async function runPipeline(name: string, opts: { cwd: string; home: string }): Promise<RunResult> {
-  const system = createSystem(opts, {});
+export interface RunOpts {
+  cwd: string;
+  home: string;
+  /** `--full`. */
+  full?: boolean;
+  /** What env() references resolve against (default: none set). */
+  env?: Record<string, string>;
+}
+
+export async function runPipeline(name: string, opts: RunOpts): Promise<RunResult> {
+  const system = createSystem(opts, opts.env ?? {});
   const pipeline = await system.pipelines.load(name);
   const store = await system.openStore();
   try {
-    return await executeRun(pipeline, { ...store, cwd: system.config.cwd });
+    return await executeRun(pipeline, { ...store, cwd: system.config.cwd, env: system.config.sourceEnv, full: opts.full });
   } finally {
     await store.close();
   }

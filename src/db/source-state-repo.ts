@@ -1,0 +1,37 @@
+// What each source of a pipeline left at its last committed run (table source_state,
+// migration 0009): a cursor value, an ETag. Written only when a run commits, all sources in
+// one transaction, so a killed or failed run leaves the previous states, and its re-run reads
+// the same range again.
+import type { Database } from './database.js';
+
+export type StoredState = Readonly<Record<string, string | number | boolean | null>>;
+
+export class SourceStateRepo {
+  constructor(private readonly database: Database) {}
+
+  /** The committed state of each source of the pipeline, by source name. */
+  async get(pipeline: string): Promise<Map<string, StoredState>> {
+    const rows = await this.database.db.selectFrom('source_state').select(['source', 'state']).where('pipeline', '=', pipeline).execute();
+    return new Map(rows.map((r) => [r.source, JSON.parse(r.state) as StoredState]));
+  }
+
+  /** Stores the states a committed run reports (sources absent from `states` keep theirs). */
+  async commit(pipeline: string, runId: string, states: ReadonlyMap<string, StoredState>, at: Date): Promise<void> {
+    if (states.size === 0) return;
+    await this.database.db.transaction().execute(async (tx) => {
+      for (const [source, state] of states) {
+        const row = { pipeline, source, state: JSON.stringify(state), run_id: runId, updated_at: at.toISOString() };
+        await tx.insertInto('source_state').values(row)
+          .onConflict((oc) => oc.columns(['pipeline', 'source']).doUpdateSet({ state: row.state, run_id: runId, updated_at: row.updated_at }))
+          .execute();
+      }
+    });
+  }
+
+  /** Forgets the pipeline's states (a source removed from the pipeline, a reset). */
+  async clear(pipeline: string, sources?: readonly string[]): Promise<void> {
+    let query = this.database.db.deleteFrom('source_state').where('pipeline', '=', pipeline);
+    if (sources) query = query.where('source', 'in', sources.length ? [...sources] : ['']);
+    await query.execute();
+  }
+}
