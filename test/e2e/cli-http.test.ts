@@ -59,4 +59,18 @@ describe('arkive run with an http source', () => {
     expect(unavailable.stderr).toContain('Resume with: arkive run items');
     expect(server.hits('/data.csv')).toHaveLength(3);
   });
+
+  it('checks the source in a dry run against the run\'s environment, without a request', async () => {
+    const server = await serve((_req, res) => res.writeHead(200).end(csvRows(1)));
+    const cwd = httpProject(JSON.stringify(`${server.origin}/data.csv?k=SECRET`), '{ format: \'csv\', headers: { Authorization: env(\'API_TOKEN\') } }');
+    const home = tmpDir();
+    const set = await arkive(['run', 'items', '--dry-run', '--no-publish', '--json', '--home', home], { cwd, env: { API_TOKEN: TOKEN } });
+    expect(set.code, set.stdout + set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout).sources).toEqual([expect.objectContaining({ name: 'data.csv', reads: `${server.origin}/data.csv`, problem: null })]);
+    const unset = await arkive(['run', 'items', '--dry-run', '--no-publish', '--json', '--home', home], { cwd, env: { API_TOKEN: '' } });
+    expect(unset.code).toBe(2);
+    expect(JSON.parse(unset.stdout).sources[0].problem).toBe('source "data.csv" (its Authorization header) uses env(\'API_TOKEN\'), but $API_TOKEN is not set');
+    expect(server.requests).toHaveLength(0);
+    for (const out of [set, unset]) expect(out.stdout + out.stderr).not.toMatch(/SECRET/);
+  });
 });
