@@ -51,6 +51,7 @@ export function http(url: MaybeEnv, options: HttpOptions): Extractor {
     describe: (ctx) => describeUrl(source, ctx),
     check: async (ctx) => {
       prepare(source, ctx);
+      if (source.options.tempDir !== undefined) await fs.rm(await tempDirFor(source, ctx), { recursive: true });
       return {};
     },
     open: (ctx) => readHttp(source, ctx),
@@ -104,8 +105,7 @@ function checkHeaderValue(name: string, header: string, value: string): void {
 
 async function* readHttp(source: Source, ctx: ExtractContext): AsyncGenerator<RawItem[]> {
   const { url, headers, reader } = prepare(source, ctx);
-  const root = source.options.tempDir === undefined ? os.tmpdir() : path.resolve(ctx.cwd, source.options.tempDir);
-  const dir = await fs.mkdtemp(path.join(root, 'arkive-http-'));
+  const dir = await tempDirFor(source, ctx);
   try {
     const body = path.join(dir, 'body');
     const got = await download({
@@ -128,6 +128,20 @@ async function* readHttp(source: Source, ctx: ExtractContext): AsyncGenerator<Ra
     yield* relabel(reader(file, source.name, source.formatOptions).open({ cwd: dir, env: ctx.env }), file, shownUrl(url));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function tempDirFor(source: Source, ctx: ExtractContext): Promise<string> {
+  const root = source.options.tempDir === undefined ? os.tmpdir() : path.resolve(ctx.cwd, source.options.tempDir);
+  try {
+    return await fs.mkdtemp(path.join(root, 'arkive-http-'));
+  } catch (error) {
+    throw new InputError({
+      code: 'HTTP_TEMP_DIR',
+      message: `source "${source.name}": cannot create its download directory in ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      hint: 'Point the source\'s tempDir option (or TMPDIR) at a writable directory with room for the whole body.',
+      cause: error,
+    });
   }
 }
 

@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { ArkiveError, InputError } from '../errors.js';
+import { ArkiveError, InputError, RuntimeFailure } from '../errors.js';
 
 /** A failure that may pass: a timeout, a dropped connection, a body cut off, a 5xx or 429. */
 export class HttpTransient extends Error {
@@ -68,41 +68,69 @@ async function saveBody(res: http.IncomingMessage, spec: ExchangeSpec, idle: Idl
   const declared = contentLength(res);
   if (declared !== null && declared > spec.maxBytes) throw tooLarge(spec, `its Content-Length is ${declared} bytes`);
   const decoder = decoderFor(header(res, 'content-encoding'), spec.where);
-  const hash = createHash('sha256');
-  let raw = 0;
-  let bytes = 0;
+  const counted = { raw: 0 };
   const count = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
-      raw += chunk.length;
+      counted.raw += chunk.length;
       idle.alive();
-      if (raw > spec.maxBytes) throw tooLarge(spec, `it sent more than ${spec.maxBytes} bytes`);
-      spec.onBytes?.(raw, declared);
+      if (counted.raw > spec.maxBytes) throw tooLarge(spec, `it sent more than ${spec.maxBytes} bytes`);
+      spec.onBytes?.(counted.raw, declared);
       yield chunk;
     }
   };
-  const file = await fs.open(spec.file, 'w');
+  const sink = new FileSink(spec, idle);
   try {
-    const write = async (source: AsyncIterable<Buffer>): Promise<void> => {
-      for await (const chunk of source) {
-        bytes += chunk.length;
-        if (bytes > spec.maxBytes) throw tooLarge(spec, `its body decompresses to more than ${spec.maxBytes} bytes`);
-        hash.update(chunk);
-        await file.write(chunk);
-        // A slow disk is not a stalled server.
-        idle.alive();
-      }
-    };
-    await (decoder ? pipeline(res, count, decoder, write) : pipeline(res, count, write));
+    await (decoder ? pipeline(res, count, decoder, sink.write) : pipeline(res, count, sink.write));
   } finally {
-    await file.close();
+    await sink.close();
   }
+  const { raw } = counted;
+  // Node reports a connection closed early as an error already; a count that disagrees is caught here all the same.
   if (!res.complete || (declared !== null && raw !== declared)) {
     throw new HttpTransient(`the body ended after ${raw}${declared === null ? '' : ` of its ${declared}`} bytes`);
   }
   return {
-    kind: 'body', bytes, sha256: hash.digest('hex'), decoded: decoder !== undefined,
+    kind: 'body', bytes: sink.bytes, sha256: sink.hash.digest('hex'), decoded: decoder !== undefined,
     etag: header(res, 'etag'), lastModified: header(res, 'last-modified'),
   };
+}
+
+/** The decoded body into the download file: counted against maxBytes, hashed. A disk error is the disk's, never retried as the network's. */
+class FileSink {
+  bytes = 0;
+  readonly hash = createHash('sha256');
+  private file: fs.FileHandle | undefined;
+
+  constructor(private readonly spec: ExchangeSpec, private readonly idle: IdleTimer) {}
+
+  readonly write = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    this.file = await this.disk(fs.open(this.spec.file, 'w'));
+    for await (const chunk of source) {
+      this.bytes += chunk.length;
+      if (this.bytes > this.spec.maxBytes) throw tooLarge(this.spec, `its body decompresses to more than ${this.spec.maxBytes} bytes`);
+      this.hash.update(chunk);
+      await this.disk(this.file.write(chunk));
+      // A slow disk is not a stalled server.
+      this.idle.alive();
+    }
+  };
+
+  async close(): Promise<void> {
+    await this.file?.close();
+  }
+
+  private async disk<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw new RuntimeFailure({
+        code: 'HTTP_DOWNLOAD_WRITE',
+        message: `${this.spec.where}: cannot write the download to ${this.spec.file}: ${(error as Error).message}`,
+        hint: 'Free space there, or point the source\'s tempDir option at a directory with room for the whole body.',
+        cause: error,
+      });
+    }
+  }
 }
 
 function tooLarge(spec: ExchangeSpec, what: string): InputError {

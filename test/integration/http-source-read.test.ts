@@ -7,7 +7,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { env as envRef } from '../../src/pipeline/env-ref.js';
+import type { ArkiveError } from '../../src/errors.js';
 import { http } from '../../src/pipeline/http-extractor.js';
+import { exchange } from '../../src/pipeline/http-request.js';
 import type { RawItem, SourceReport } from '../../src/pipeline/source.js';
 import { httpProject, keys, sha256 } from '../helpers/http-project.js';
 import { csvRows, serve } from '../helpers/http-resource.js';
@@ -95,5 +97,26 @@ describe('http source: what it tells the run', () => {
     expect(fromEnv.name).toBe('http');
     expect(fromEnv.describe({ cwd: '/' })).toBe('env(EXPORT_URL)');
     expect(fromEnv.describe({ cwd: '/', env: { EXPORT_URL: 'https://h.example/x.jsonl?sig=SECRET' } })).toBe('https://h.example/x.jsonl');
+  });
+});
+
+describe('http source: where the download goes', () => {
+  it('refuses a tempDir it cannot write in at check time, before any request', async () => {
+    const server = await serve((_req, res) => res.writeHead(200).end(csvRows(1)));
+    const missing = path.join(tmpDir(), 'no-such-dir');
+    const cwd = httpProject(JSON.stringify(`${server.origin}/data.csv`), `{ format: 'csv', tempDir: ${JSON.stringify(missing)} }`);
+    const result = await runPipeline('items', { cwd, home: tmpDir() });
+    expect(result.error).toMatchObject({ code: 'HTTP_TEMP_DIR', exitCode: 2 });
+    expect(result.error!.message).toBe(`source "data.csv": cannot create its download directory in ${missing}: ENOENT`);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fails a download it cannot write with exit 1 at once, not as a network failure to retry', async () => {
+    const server = await serve((_req, res) => res.writeHead(200).end(csvRows(1)));
+    const file = path.join(tmpDir(), 'gone', 'body');
+    const error = await exchange({ url: new URL(`${server.origin}/data.csv`), headers: {}, timeoutMs: 5000, maxBytes: 1e6, file, where: 'source "x" GET' })
+      .catch((e: ArkiveError) => e);
+    expect(error).toMatchObject({ code: 'HTTP_DOWNLOAD_WRITE', exitCode: 1 });
+    expect((error as ArkiveError).message).toContain(`cannot write the download to ${file}: ENOENT`);
   });
 });
