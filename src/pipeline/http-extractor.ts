@@ -29,6 +29,8 @@ const READERS: Record<HttpFormat, ((file: string, name: string, options: FormatO
 
 const DEFAULTS = { maxBytes: 4 * 1024 ** 3, timeoutMs: 30_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxRedirects: 5 };
 
+const OWN_OPTIONS = new Set(['format', 'headers', 'tempDir', 'name', 'deleted']);
+
 interface Source {
   url: MaybeEnv;
   name: string;
@@ -39,12 +41,11 @@ interface Source {
 
 export function http(url: MaybeEnv, options: HttpOptions): Extractor {
   checkHttpOptions(url, options);
-  const { format, headers, maxBytes, timeoutMs, retries, backoffMs, maxBackoffMs, maxRedirects, tempDir, name: given, deleted, ...formatOptions } = options;
-  const name = given ?? (isEnvRef(url) ? 'http' : defaultSourceName(new URL(url)));
-  const limits = {
-    maxBytes: maxBytes ?? DEFAULTS.maxBytes, timeoutMs: timeoutMs ?? DEFAULTS.timeoutMs, retries: retries ?? DEFAULTS.retries,
-    backoffMs: backoffMs ?? DEFAULTS.backoffMs, maxBackoffMs: maxBackoffMs ?? DEFAULTS.maxBackoffMs, maxRedirects: maxRedirects ?? DEFAULTS.maxRedirects,
-  };
+  const name = options.name ?? (isEnvRef(url) ? 'http' : defaultSourceName(new URL(url)));
+  const given = options as unknown as Record<string, unknown>;
+  const limits = Object.fromEntries(Object.entries(DEFAULTS).map(([key, value]) => [key, given[key] ?? value])) as typeof DEFAULTS;
+  // What is not the source's own is the format's (delimiter, maxDepth, ...): handed to its file reader.
+  const formatOptions = Object.fromEntries(Object.entries(given).filter(([key]) => !OWN_OPTIONS.has(key) && !(key in DEFAULTS)));
   const source: Source = { url, name, options, limits, formatOptions };
   return {
     name,
@@ -55,7 +56,7 @@ export function http(url: MaybeEnv, options: HttpOptions): Extractor {
       return {};
     },
     open: (ctx) => readHttp(source, ctx),
-    ...(deleted && { deleted }),
+    ...(options.deleted && { deleted: options.deleted }),
   };
 }
 

@@ -44,6 +44,16 @@ describe('http source: reading the body', () => {
     expect(fs.readdirSync(temp)).toEqual([]);
   });
 
+  it('hands the format\'s own options to its reader', async () => {
+    const server = await serve((_req, res) => res.writeHead(200, csvHeaders).end('id;text\nr0;zero;\nr1;one\n'));
+    const cwd = httpProject(JSON.stringify(`${server.origin}/data.csv`), '{ format: \'csv\', delimiter: \';\' }');
+    const home = tmpDir();
+    const result = await runPipeline('items', { cwd, home });
+    expect(result.sources[0]).toMatchObject({ rows: 2, loaded: 1 });
+    expect(result.quarantineReasons).toEqual({ csv_field_count: 1 });
+    expect(await keys({ cwd, home })).toEqual(['r1']);
+  });
+
   it('decodes a brotli body', async () => {
     const server = await serve((_req, res) => res.writeHead(200, { ...csvHeaders, 'content-encoding': 'br' }).end(zlib.brotliCompressSync(csvRows(3))));
     const result = await runPipeline('items', { cwd: httpProject(JSON.stringify(`${server.origin}/data.csv`), '{ format: \'csv\' }'), home: tmpDir() });
