@@ -5,6 +5,8 @@ export { csv } from './pipeline/csv-extractor.js';
 export type { CsvOptions } from './pipeline/csv-extractor.js';
 export { jsonl } from './pipeline/jsonl-extractor.js';
 export type { JsonlOptions } from './pipeline/jsonl-extractor.js';
+export { http } from './pipeline/http-extractor.js';
+export type { HttpCommonOptions, HttpFormat, HttpOptions } from './pipeline/http-extractor.js';
 export type { Extractor, ExtractContext, RawItem, ReadMode, SourceOptions, SourceReport, SourceState } from './pipeline/source.js';
 export { env } from './pipeline/env-ref.js';
 export type { EnvRef } from './pipeline/env-ref.js';

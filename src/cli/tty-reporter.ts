@@ -1,5 +1,6 @@
-// A run on a terminal: progress bars on stderr for the long stages (rows read by source bytes,
-// bytes archived), then the human summary on stdout; a failure ends with the resume line.
+// A run on a terminal: progress bars on stderr for the long stages (a source's download,
+// rows read by source bytes, bytes archived), then the human summary on stdout; a failure
+// ends with the resume line.
 import cliProgress from 'cli-progress';
 import type { ArkiveError } from '../errors.js';
 import type { RunResult } from '../pipeline/execute.js';
@@ -10,7 +11,8 @@ import { failureLine, type RunReporter } from './run-report.js';
 
 export class TtyReporter implements RunReporter {
   private bar: cliProgress.SingleBar | undefined;
-  private barKind: 'rows' | 'upload' | undefined;
+  /** 'rows', 'upload', or 'fetch <source>': a new kind starts a new bar. */
+  private barKind: string | undefined;
   private stageNow: RunStage | null = null;
 
   constructor(private readonly io: Io) {}
@@ -30,6 +32,17 @@ export class TtyReporter implements RunReporter {
     bar?.update(Math.min(bytesRead, bytesTotal ?? bytesRead), { rows: counts.extracted, quarantined: counts.quarantined });
   }
 
+  /** A source's download: a bar when its size is known, else a byte count. */
+  fetch(source: string, bytes: number, total: number | null): void {
+    const format = total === null
+      ? 'fetch  {source} | {value} bytes'
+      : 'fetch  {source} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta_formatted}';
+    // The name goes in as a value, not into the format: braces in it are not placeholders.
+    // A retry may answer with another size (or none): a bar of its own.
+    const bar = this.ensure(`fetch ${source} ${total ?? '?'}`, format, total ?? 0, { source });
+    bar?.update(total === null ? bytes : Math.min(bytes, total), { source });
+  }
+
   upload(name: string, done: number, total: number): void {
     const bar = this.ensure('upload', `archive ${name} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta_formatted}`, total);
     bar?.update(done);
@@ -47,7 +60,7 @@ export class TtyReporter implements RunReporter {
     this.stop();
   }
 
-  private ensure(kind: 'rows' | 'upload', format: string, total: number): cliProgress.SingleBar | undefined {
+  private ensure(kind: string, format: string, total: number, payload: object = {}): cliProgress.SingleBar | undefined {
     if (!this.io.progress) return undefined;
     if (this.barKind !== kind) {
       this.stop();
@@ -55,7 +68,7 @@ export class TtyReporter implements RunReporter {
         { format, stream: this.io.progress, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total, 0, { rows: 0, quarantined: 0 });
+      this.bar.start(total, 0, { rows: 0, quarantined: 0, ...payload });
       this.barKind = kind;
     }
     return this.bar;
