@@ -3,13 +3,11 @@
 // UTF-16LE, FE FF UTF-16BE, EF BB BF UTF-8 (whose mark the line reader drops, as ever).
 //
 // UTF-8 passes through untouched, so invalid bytes reach the line reader and are quarantined
-// with their line. Latin-1 is ISO-8859-1: every byte is a character, none is invalid. UTF-16
-// goes through string_decoder, which keeps a character (or a surrogate pair) cut between two
-// chunks until the next one; a surrogate without its pair is written as bytes that are not
-// UTF-8 (its WTF-8 form), so its line is quarantined as invalid_utf8 instead of silently
-// becoming U+FFFD.
-import { StringDecoder } from 'node:string_decoder';
-
+// with their line. Latin-1 is ISO-8859-1 (bytes 80-9F are C1 controls, not Windows-1252's
+// € and quotes): every byte is a character, none is invalid. UTF-16 keeps a character (or a
+// surrogate pair) cut between two chunks until the next one; a surrogate without its pair is
+// written as bytes that are not UTF-8 (its WTF-8 form), so its line is quarantined as
+// invalid_utf8 instead of silently becoming U+FFFD.
 export const ENCODINGS = ['utf8', 'latin1', 'utf16le'] as const;
 export type TextEncoding = (typeof ENCODINGS)[number];
 /** What the bytes turned out to be: the declared encoding, or the one a byte-order mark names. */
@@ -59,35 +57,36 @@ function encodingOf(start: Buffer, declared: TextEncoding): DetectedEncoding {
   return declared;
 }
 
-/** UTF-16 (big-endian bytes swapped into little-endian first), its byte-order mark skipped. */
+/**
+ * UTF-16 (big-endian bytes swapped into little-endian first), its byte-order mark skipped.
+ * Not string_decoder: fed a surrogate pair one byte at a time, it emits the two halves apart.
+ * Here a chunk's odd last byte waits for the next chunk, and so does a high surrogate at its end.
+ */
 function utf16(bigEndian: boolean, skip: number): { convert: (chunk: Buffer) => Buffer; flush: () => Buffer } {
-  const decoder = new StringDecoder('utf16le');
-  let odd: Buffer | undefined;
   let toSkip = skip;
-  let total = 0;
-  const swap = (chunk: Buffer): Buffer => {
-    const bytes = odd ? Buffer.concat([odd, chunk]) : chunk;
-    const even = bytes.length & ~1;
-    odd = even < bytes.length ? bytes.subarray(even) : undefined;
-    // A copy: swap16 works in place, and the chunk may be a view on someone else's buffer.
-    return Buffer.from(bytes.subarray(0, even)).swap16();
-  };
+  let odd: Buffer | undefined;
+  let high = '';
   return {
     convert: (chunk) => {
-      let bytes = chunk;
-      if (toSkip) {
-        bytes = chunk.subarray(toSkip);
-        toSkip = 0;
+      const start = toSkip ? chunk.subarray(toSkip) : chunk;
+      toSkip = 0;
+      const bytes = odd ? Buffer.concat([odd, start]) : start;
+      const even = bytes.length & ~1;
+      odd = even < bytes.length ? Buffer.from(bytes.subarray(even)) : undefined;
+      // A copy: swap16 works in place, and the chunk may be a view on someone else's buffer.
+      const le = bigEndian ? Buffer.from(bytes.subarray(0, even)).swap16() : bytes.subarray(0, even);
+      let text = high + le.toString('utf16le');
+      high = '';
+      const last = text.charCodeAt(text.length - 1);
+      if (last >= 0xd800 && last <= 0xdbff) {
+        high = text.slice(-1);
+        text = text.slice(0, -1);
       }
-      total += bytes.length;
-      return utf8Of(decoder.write(bigEndian ? swap(bytes) : bytes));
+      return utf8Of(text);
     },
-    // A last odd byte is half a character, which string_decoder would drop: end with a byte
-    // that is not UTF-8, so the last line is quarantined rather than silently cut.
-    flush: () => {
-      const rest = utf8Of(decoder.end());
-      return total % 2 ? Buffer.concat([rest, Buffer.from([0xff])]) : rest;
-    },
+    // A last odd byte is half a character: end with a byte that is not UTF-8, so the last
+    // line is quarantined rather than silently cut.
+    flush: () => (odd ? Buffer.concat([utf8Of(high), Buffer.from([0xff])]) : utf8Of(high)),
   };
 }
 
