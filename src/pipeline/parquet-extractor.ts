@@ -149,7 +149,7 @@ export async function* parquetFileItems(name: string, file: SourceFile, options:
       `source "${name}" ${file.label}: row group ${i + 1} of ${metadata.row_groups.length} (rows ${rowStart + 1}–${rowEnd})`);
     for (let from = 0; from < rows.length; from += BATCH_ROWS) {
       const items: RawItem[] = [];
-      for (let r = from; r < Math.min(from + BATCH_ROWS, rows.length); r++) items.push(rowItem(rowStart + r + 1, rows[r]!, converters));
+      for (let r = from; r < Math.min(from + BATCH_ROWS, rows.length); r++) items.push(rowItem(rowStart + r + 1, file.label, rows[r]!, converters));
       yield items;
     }
     rowStart = rowEnd;
@@ -170,17 +170,17 @@ async function readGroup(
   }
 }
 
-function rowItem(line: number, row: Record<string, unknown>, converters: ReadonlyArray<readonly [string, Converter]>): RawItem {
+function rowItem(line: number, file: string, row: Record<string, unknown>, converters: ReadonlyArray<readonly [string, Converter]>): RawItem {
   const entries: [string, unknown][] = [];
   try {
     for (const [column, convert] of converters) entries.push([column, convert(row[column])]);
   } catch (error) {
     if (!(error instanceof BadValue)) throw error;
     const column = converters[entries.length]![0];
-    return { line, raw: rawOf(row), error: { code: error.code, message: `column ${JSON.stringify(column)}: ${error.message}` } };
+    return { line, file, raw: rawOf(row), error: { code: error.code, message: `column ${JSON.stringify(column)}: ${error.message}` } };
   }
   const fields = Object.fromEntries(entries);
-  return { line, raw: rawOf(fields), fields };
+  return { line, file, raw: rawOf(fields), fields };
 }
 
 /** The row as JSON text, for quarantine: non-finite numbers written as strings, markers as their message. */
