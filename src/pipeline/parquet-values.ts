@@ -56,6 +56,13 @@ function text(bytes: Uint8Array): string | BadValue {
 
 /** `perMs`: units per millisecond (1 for MILLIS, 1000 for MICROS, 10^6 for NANOS). */
 function isoTimestamp(value: bigint | number, perMs: bigint): string | BadValue {
+  // Fast path in floating point while exact: every millisecond and microsecond timestamp of 1700–2250.
+  if (value >= -MAX_SAFE && value <= MAX_SAFE) {
+    const n = Number(value);
+    const per = Number(perMs);
+    const ms = Math.floor(n / per);
+    return isoOf(ms, BigInt(n - ms * per), perMs, value);
+  }
   const v = BigInt(value);
   let ms = v / perMs;
   let sub = v % perMs;
@@ -63,8 +70,12 @@ function isoTimestamp(value: bigint | number, perMs: bigint): string | BadValue 
     ms -= 1n;
     sub += perMs;
   }
-  const date = new Date(Number(ms));
-  if (Number.isNaN(date.getTime())) return new BadValue('parquet_value', `the TIMESTAMP ${v} is out of range`);
+  return isoOf(Number(ms), sub, perMs, value);
+}
+
+function isoOf(ms: number, sub: bigint, perMs: bigint, value: bigint | number): string | BadValue {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return new BadValue('parquet_value', `the TIMESTAMP ${value} is out of range`);
   const iso = date.toISOString();
   return sub === 0n ? iso : `${iso.slice(0, -1)}${subDigits(sub, perMs)}Z`;
 }
@@ -136,6 +147,10 @@ function timeOfDay(value: unknown, unit: 'MILLIS' | 'MICROS' | 'NANOS'): string 
 
 /** An unscaled integer (INT32, INT64 or big-endian two's complement bytes) and its scale, exactly. */
 export function decimal(unscaled: unknown, scale: number): number | string {
+  // Fast path: below 10^15 the quotient (correctly rounded) has the decimal as its shortest form.
+  if ((typeof unscaled === 'number' || typeof unscaled === 'bigint') && unscaled > -1e15 && unscaled < 1e15 && scale <= 22) {
+    return Number(unscaled) / 10 ** scale;
+  }
   const n = unscaled instanceof Uint8Array ? fromTwosComplement(unscaled) : BigInt(unscaled as number | bigint);
   const negative = n < 0n;
   const digits = (negative ? -n : n).toString().padStart(scale + 1, '0');
@@ -153,13 +168,18 @@ function fromTwosComplement(bytes: Uint8Array): bigint {
   return bytes[0]! & 0x80 ? n - (1n << BigInt(bytes.length * 8)) : n;
 }
 
+/** Set by toJson when it passes NaN or ±Infinity, which JSON.stringify would write as null (see rowItem). */
+export const seen = { nonFinite: false };
+
 /** Any decoded value (or nested value) as JSON: bigints, bytes and markers handled. */
 export function toJson(value: unknown): Json {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
-    case 'number':
     case 'boolean':
+      return value;
+    case 'number':
+      if (value - value !== 0) seen.nonFinite = true;
       return value;
     case 'bigint':
       return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
