@@ -25,7 +25,7 @@ export interface SourceFiles {
 export async function listSourceFiles(name: string, pattern: string, ctx: ExtractContext): Promise<SourceFiles> {
   const full = resolveSourcePath(pattern, ctx);
   if (!isDynamicPattern(pattern) || (await isFile(full))) return { files: [{ full, label: pattern }], glob: false };
-  const { base, rest } = splitPattern(full);
+  const { base, rest } = splitPattern(pattern, ctx);
   const found = await glob(rest, { cwd: base, onlyFiles: true, expandDirectories: false, dot: false });
   if (!found.length) {
     throw new InputError({
@@ -59,11 +59,12 @@ export async function* readSourceFiles(
   }
 }
 
-/** The leading directories without glob characters, and the pattern below them. */
-function splitPattern(full: string): { base: string; rest: string } {
-  const parts = full.split(path.sep);
+/** The leading directories of the pattern without glob characters (resolved), and the pattern below them. */
+function splitPattern(pattern: string, ctx: ExtractContext): { base: string; rest: string } {
+  // Only the pattern is looked at: the project directory's own name may hold [ or *.
+  const parts = pattern.split('/');
   const dynamic = parts.findIndex((part) => isDynamicPattern(part));
-  return { base: parts.slice(0, dynamic).join(path.sep) || path.sep, rest: parts.slice(dynamic).join('/') };
+  return { base: resolveSourcePath(parts.slice(0, dynamic).join('/') || '.', ctx), rest: parts.slice(dynamic).join('/') };
 }
 
 function fileOf(full: string, ctx: ExtractContext): SourceFile {

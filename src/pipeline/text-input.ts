@@ -7,7 +7,7 @@
 // like those of a killed run, but the run never reaches its finalize, so no record is removed
 // and nothing is released; the re-run after the file is fixed reads it whole.
 import fs from 'node:fs';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { InputError } from '../errors.js';
 import { toUtf8, type DetectedEncoding, type TextEncoding } from './text-encoding.js';
@@ -35,14 +35,21 @@ export function isGzip(file: string): boolean {
 }
 
 /** The file's text as UTF-8 bytes. `name` and `label` say which source and file, in errors. */
-export async function* openTextFile(name: string, file: string, label: string, options: TextInputOptions = {}): AsyncGenerator<Buffer> {
+export function openTextFile(name: string, file: string, label: string, options: TextInputOptions = {}): AsyncGenerator<Buffer> {
   const read = fs.createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 });
-  if (!isGzip(file)) {
-    yield* toUtf8(read, options.encoding ?? 'utf8', options.detected);
+  return decodeText(name, label, read, { ...options, gzip: isGzip(file) });
+}
+
+/** Any byte stream's text (a file, an HTTP body) as UTF-8 bytes, gunzipped first when `gzip`. */
+export async function* decodeText(
+  name: string, label: string, chunks: AsyncIterable<Uint8Array>, options: TextInputOptions & { gzip: boolean },
+): AsyncGenerator<Buffer> {
+  if (!options.gzip) {
+    yield* toUtf8(chunks, options.encoding ?? 'utf8', options.detected);
     return;
   }
   // pipeline() destroys both streams on an error in either, and the gunzip's iterator throws it.
-  const gunzip = pipeline(read, zlib.createGunzip({ chunkSize: 1 << 16 }), () => {});
+  const gunzip = pipeline(Readable.from(chunks, { objectMode: false }), zlib.createGunzip({ chunkSize: 1 << 16 }), () => {});
   let inflated = 0;
   const counted = async function* (): AsyncGenerator<Buffer> {
     try {

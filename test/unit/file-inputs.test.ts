@@ -91,6 +91,12 @@ describe('globs', () => {
     expect(await csv("exports/*.csv").check({ cwd })).toEqual({ bytes: 12 + 12 + 15 + 12 });
   });
 
+  it('globs inside a project directory whose own name holds glob characters', async () => {
+    const cwd = tmpDir('arkive-[proj]*-');
+    write(cwd, 'in/a.jsonl', '{"n":1}\n');
+    expect(summary(await items(jsonl('in/*.jsonl'), cwd))).toEqual([['in/a.jsonl', 1, { n: 1 }]]);
+  });
+
   it('reads gzip and plain files of one glob alike, and a glob outside the project by absolute path', async () => {
     const cwd = tmpDir();
     const outside = tmpDir();
