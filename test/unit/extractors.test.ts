@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ArkiveError } from '../../src/errors.js';
 import { csv } from '../../src/pipeline/csv-extractor.js';
 import { jsonl } from '../../src/pipeline/jsonl-extractor.js';
+import { parquet } from '../../src/pipeline/parquet-extractor.js';
 import type { Extractor, RawItem } from '../../src/pipeline/source.js';
 import { write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -96,5 +97,15 @@ describe('csv extractor', () => {
     await expect(csv('nope.csv', { name: 'export' }).check({ cwd })).rejects.toMatchObject({
       code: 'SOURCE_UNREADABLE', exitCode: 2, message: `source "export" cannot read ${path.join(cwd, 'nope.csv')}: file not found`,
     });
+  });
+});
+
+describe('file sources and tombstones', () => {
+  it('expose the deleted() option of csv, jsonl and parquet on the extractor, and none when not given', () => {
+    const deleted = (f: Record<string, unknown>) => f.gone === true;
+    for (const make of [csv, jsonl, parquet]) {
+      expect(make('x', { deleted }).deleted).toBe(deleted);
+      expect(make('x').deleted).toBeUndefined();
+    }
   });
 });
