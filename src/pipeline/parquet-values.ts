@@ -8,8 +8,8 @@
 //   JSON → the parsed value (unparseable: quarantined, parquet_json); UUID → its 8-4-4-4-12 hex form;
 // - BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY without a text type (and INTERVAL, BSON) → base64;
 // - DATE → "YYYY-MM-DD"; TIMESTAMP and INT96 → ISO 8601 in UTC, "2026-03-02T10:05:00.123Z", with
-//   3 or 6 more digits when the value has them (micro and nanoseconds); a TIMESTAMP not adjusted
-//   to UTC (a wall-clock time) has no "Z"; TIME → "HH:MM:SS.sss" (more digits likewise);
+//   3 or 6 more digits when the value has them (micro and nanoseconds); a top-level TIMESTAMP not
+//   adjusted to UTC (a wall-clock time) has no "Z"; TIME → "HH:MM:SS.sss" (more digits likewise);
 // - LIST → arrays, STRUCT and MAP → objects, their values mapped the same way; null → null.
 import { parquetSchema, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from 'hyparquet';
 
