@@ -2,20 +2,28 @@
 // may span lines, up to `maxRecordLines` and `maxRecordBytes`, after which the record is
 // quarantined (unterminated, too large) instead of swallowing the rest of the file. A field
 // spanning lines keeps the line breaks as written (CRLF stays CRLF).
+//
+// The path may be a glob (each file has its own header line) and a file may be gzip; its
+// text is decoded from `encoding` (see text-encoding.ts) before it is split into lines.
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseCsvRecord } from './csv-parse.js';
-import { checkFile, invalidUtf8Item, resolveSourcePath, tooLargeItem } from './file-source.js';
+import { invalidUtf8Item, tooLargeItem } from './file-source.js';
 import { DEFAULT_MAX_RECORD_BYTES, readLines, type Line } from './line-reader.js';
-import type { ExtractContext, Extractor, RawItem } from './source.js';
+import { checkSourceFiles, readSourceFiles } from './source-files.js';
+import type { Extractor, RawItem, SourceOptions } from './source.js';
+import type { DetectedEncoding, TextEncoding } from './text-encoding.js';
+import { openTextFile } from './text-input.js';
 
-export interface CsvOptions {
-  /** Name in quarantine rows and messages; default: the file's base name. */
+export interface CsvOptions extends SourceOptions {
+  /** Name in quarantine rows and messages; default: the file's (or the glob's) base name. */
   name?: string;
   delimiter?: string;
   maxRecordLines?: number;
   /** Largest record accepted, in bytes (default 64 MiB); larger ones are quarantined as record_too_large. */
   maxRecordBytes?: number;
+  /** The files' text encoding (default utf8); a UTF-16 or UTF-8 byte-order mark decides over it. */
+  encoding?: TextEncoding;
 }
 
 interface Limits {
@@ -35,28 +43,42 @@ interface Pending {
   invalid?: Uint8Array;
 }
 
-export function csv(file: string, options: CsvOptions = {}): Extractor {
-  const name = options.name ?? path.basename(file);
+export function csv(pathOrGlob: string, options: CsvOptions = {}): Extractor {
+  const name = options.name ?? path.basename(pathOrGlob);
   return {
     name,
-    describe: () => file,
-    check: (ctx) => checkFile(name, file, ctx),
-    open: (ctx) => readCsv(name, resolveSourcePath(file, ctx), options),
+    describe: () => pathOrGlob,
+    check: (ctx) => checkSourceFiles(name, pathOrGlob, ctx),
+    open: (ctx) => readSourceFiles(name, pathOrGlob, ctx, (file) => {
+      let encoding: DetectedEncoding = options.encoding ?? 'utf8';
+      const text = openTextFile(name, file.full, file.label, { encoding: options.encoding, detected: (e) => { encoding = e; } });
+      return csvItems({ name, where: file.full, encoding: () => encoding }, readLines(text, { maxLineBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES }), options);
+    }),
+    ...(options.deleted && { deleted: options.deleted }),
   };
 }
 
-async function* readCsv(name: string, file: string, options: CsvOptions): AsyncGenerator<RawItem[]> {
+/** Which source and file the lines come from, for the header's errors. */
+export interface CsvInput {
+  name: string;
+  where: string;
+  /** The encoding the text was decoded from (known once the first bytes are read). */
+  encoding: () => DetectedEncoding;
+}
+
+/** The records of one CSV text (a file, an HTTP body) given as lines. */
+export async function* csvItems(input: CsvInput, source: AsyncIterable<Line[]>, options: CsvOptions): AsyncGenerator<RawItem[]> {
   const limits: Limits = {
     delimiter: options.delimiter ?? ',', maxLines: options.maxRecordLines ?? 100, maxBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
   };
   let columns: string[] | undefined;
   let pending: Pending | undefined;
-  for await (const lines of readLines(file, { maxLineBytes: limits.maxBytes })) {
+  for await (const lines of source) {
     const items: RawItem[] = [];
     for (const line of lines) {
       if (!columns) {
         if (line.text.trim() === '' && !line.tooLarge) continue;
-        columns = parseHeader(name, file, line, limits.delimiter);
+        columns = parseHeader(input, line, limits.delimiter);
         continue;
       }
       if (line.tooLarge) {
@@ -123,16 +145,10 @@ function unterminated(p: Pending): RawItem {
   };
 }
 
-function parseHeader(name: string, file: string, line: Line, delimiter: string): string[] {
-  const where = `source "${name}" ${file}:${line.no}`;
-  const encoding = foreignEncoding(line);
-  if (encoding) {
-    throw new InputError({
-      code: 'SOURCE_NOT_UTF8',
-      message: `${where}: the file is not UTF-8 (its header looks like ${encoding})`,
-      hint: 'arkive reads UTF-8. Convert the file (e.g. iconv -f LATIN1 -t UTF-8, or -f UTF-16), or declare its encoding with the source\'s `encoding:` option once sources have it (the sources issue).',
-    });
-  }
+function parseHeader(input: CsvInput, line: Line, delimiter: string): string[] {
+  const where = `source "${input.name}" ${input.where}:${line.no}`;
+  const foreign = foreignEncoding(line, input.encoding());
+  if (foreign) throw notEncodedAs(where, input.encoding(), foreign);
   if (line.tooLarge) {
     throw new InputError({
       code: 'CSV_HEADER',
@@ -153,14 +169,31 @@ function parseHeader(name: string, file: string, line: Line, delimiter: string):
   return columns;
 }
 
-/** What a header that is not UTF-8 text looks like, or undefined for UTF-8. */
-function foreignEncoding(line: Line): string | undefined {
-  const bytes = line.invalid;
-  if (bytes && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    return 'UTF-16, with a byte-order mark';
-  }
-  // ASCII text in UTF-16 without a byte-order mark is valid UTF-8, but every other byte is NUL.
-  if (line.text.includes('\u0000')) return 'UTF-16 (or binary data): it holds NUL bytes';
-  if (bytes) return 'Latin-1 or Windows-1252: it holds bytes that are not valid UTF-8';
-  return undefined;
+/** What a header that is not text in its encoding looks like: another encoding, and the option that reads it. */
+interface Foreign {
+  looks: string;
+  encoding: TextEncoding | undefined;
 }
+
+function foreignEncoding(line: Line, encoding: DetectedEncoding): Foreign | undefined {
+  // ASCII text in UTF-16 without a byte-order mark is valid UTF-8 (or Latin-1), but every other byte is NUL.
+  if (line.text.includes('\u0000') && !encoding.startsWith('utf16')) {
+    return { looks: 'UTF-16 without a byte-order mark (or binary data): it holds NUL bytes', encoding: 'utf16le' };
+  }
+  if (!line.invalid) return undefined;
+  if (encoding === 'utf8') return { looks: 'Latin-1 or Windows-1252: it holds bytes that are not valid UTF-8', encoding: 'latin1' };
+  return { looks: 'something else: it holds a lone surrogate or an odd last byte', encoding: undefined };
+}
+
+function notEncodedAs(where: string, encoding: DetectedEncoding, foreign: Foreign): InputError {
+  const declare = foreign.encoding
+    ? `declare it with the source's \`encoding:\` option, e.g. csv('data.csv', { encoding: '${foreign.encoding}' })`
+    : "declare its encoding with the source's `encoding:` option ('utf8', 'latin1' or 'utf16le')";
+  return new InputError({
+    code: encoding === 'utf8' ? 'SOURCE_NOT_UTF8' : 'SOURCE_ENCODING',
+    message: `${where}: the file is not ${ENCODING_NAMES[encoding]} (its header looks like ${foreign.looks})`,
+    hint: `Read as ${ENCODING_NAMES[encoding]}, the header does not decode. If the file is in another encoding, ${declare}; or convert it to UTF-8 (iconv -f LATIN1 -t UTF-8, or -f UTF-16LE).`,
+  });
+}
+
+const ENCODING_NAMES: Record<DetectedEncoding, string> = { utf8: 'UTF-8', latin1: 'Latin-1', utf16le: 'UTF-16LE', utf16be: 'UTF-16BE' };

@@ -2,14 +2,22 @@
 // something other than an object, becomes a quarantined item with the parser's message; so
 // does a value nested deeper than `maxDepth`, which would overflow the stack of every
 // recursive step after the parse (zod, JSON.stringify, the pipeline's own code).
+//
+// The path may be a glob and a file may be gzip; its text is decoded from `encoding` (see
+// text-encoding.ts) before it is split into lines.
 import path from 'node:path';
-import { checkFile, invalidUtf8Item, resolveSourcePath, tooLargeItem } from './file-source.js';
+import { invalidUtf8Item, tooLargeItem } from './file-source.js';
 import { DEFAULT_MAX_RECORD_BYTES, readLines, type Line } from './line-reader.js';
-import type { Extractor, RawItem } from './source.js';
+import { checkSourceFiles, readSourceFiles } from './source-files.js';
+import type { Extractor, RawItem, SourceOptions } from './source.js';
+import type { TextEncoding } from './text-encoding.js';
+import { openTextFile } from './text-input.js';
 
-export interface JsonlOptions {
-  /** Name in quarantine rows and messages; default: the file's base name. */
+export interface JsonlOptions extends SourceOptions {
+  /** Name in quarantine rows and messages; default: the file's (or the glob's) base name. */
   name?: string;
+  /** The files' text encoding (default utf8); a UTF-16 or UTF-8 byte-order mark decides over it. */
+  encoding?: TextEncoding;
   /** Deepest nesting of arrays and objects accepted (default 512); deeper lines are quarantined as json_too_deep. */
   maxDepth?: number;
   /** Longest line accepted, in bytes (default 64 MiB); longer ones are quarantined as record_too_large. */
@@ -18,20 +26,24 @@ export interface JsonlOptions {
 
 const DEFAULT_MAX_DEPTH = 512;
 
-export function jsonl(file: string, options: JsonlOptions = {}): Extractor {
-  const name = options.name ?? path.basename(file);
+export function jsonl(pathOrGlob: string, options: JsonlOptions = {}): Extractor {
+  const name = options.name ?? path.basename(pathOrGlob);
   return {
     name,
-    describe: () => file,
-    check: (ctx) => checkFile(name, file, ctx),
-    open: (ctx) => readJsonl(resolveSourcePath(file, ctx), {
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, maxBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    describe: () => pathOrGlob,
+    check: (ctx) => checkSourceFiles(name, pathOrGlob, ctx),
+    open: (ctx) => readSourceFiles(name, pathOrGlob, ctx, (file) => {
+      const text = openTextFile(name, file.full, file.label, { encoding: options.encoding });
+      return jsonlItems(readLines(text, { maxLineBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES }), options);
     }),
+    ...(options.deleted && { deleted: options.deleted }),
   };
 }
 
-async function* readJsonl(file: string, limits: { maxDepth: number; maxBytes: number }): AsyncGenerator<RawItem[]> {
-  for await (const lines of readLines(file, { maxLineBytes: limits.maxBytes })) {
+/** The records of one JSON Lines text (a file, an HTTP body) given as lines. */
+export async function* jsonlItems(source: AsyncIterable<Line[]>, options: JsonlOptions): AsyncGenerator<RawItem[]> {
+  const limits = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, maxBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES };
+  for await (const lines of source) {
     const items: RawItem[] = [];
     for (const line of lines) {
       if (line.tooLarge) items.push(tooLargeItem(line.no, line.text, line.tooLarge.bytes, limits.maxBytes));

@@ -1,4 +1,4 @@
-// Streams a file as batches of text lines with 1-based line numbers, in bounded memory.
+// Streams a file, or any stream of UTF-8 bytes (a gunzip, a transcoder, an HTTP body), as batches of text lines with 1-based line numbers, in bounded memory.
 // Lines that are not valid UTF-8 are flagged (with their bytes) instead of being decoded
 // into replacement characters silently. A line longer than `maxLineBytes` is not kept: it
 // comes back flagged `tooLarge` with its first bytes, and reading goes on after its newline,
@@ -43,10 +43,14 @@ interface Skip {
   bytes: number;
 }
 
-export async function* readLines(file: string, options: ReadLinesOptions = {}): AsyncGenerator<Line[]> {
+/** `source`: a file path, or the bytes themselves (already UTF-8) as a stream of chunks. */
+export async function* readLines(source: string | AsyncIterable<Uint8Array>, options: ReadLinesOptions = {}): AsyncGenerator<Line[]> {
   const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_RECORD_BYTES);
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: options.chunkBytes ?? 1 << 20 })) {
-    const lines = splitter.push(chunk as Buffer);
+  const chunks = typeof source === 'string' ? fs.createReadStream(source, { highWaterMark: options.chunkBytes ?? 1 << 20 }) : source;
+  for await (const chunk of chunks) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!bytes.length) continue;
+    const lines = splitter.push(bytes);
     if (lines.length) yield lines;
   }
   const last = splitter.end();

@@ -1,7 +1,8 @@
-// npm run bench [-- --json] [-- --rows N] [-- --only ingest|publish|get|checkpoint|rss]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --only ingest|ingest-parquet|publish|get|checkpoint|rss]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
+import { benchIngestParquet } from './ingest-parquet.js';
 import { benchPublish } from './publish.js';
 import { benchGet } from './get.js';
 import { benchCheckpoint } from './checkpoint.js';
@@ -17,6 +18,7 @@ const json = process.argv.includes('--json');
 const only = option('--only');
 const suites: Record<string, () => Promise<Figure[]>> = {
   ingest: () => benchIngest(Number(option('--rows') ?? 1_000_000)),
+  'ingest-parquet': () => benchIngestParquet(Number(option('--parquet-rows') ?? 500_000)),
   publish: () => benchPublish(Number(option('--publish-rows') ?? 100_000)),
   get: () => benchGet(Number(option('--get-mb') ?? 64)),
   checkpoint: () => benchCheckpoint(Number(option('--checkpoint-gib') ?? 1)),

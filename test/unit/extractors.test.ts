@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ArkiveError } from '../../src/errors.js';
 import { csv } from '../../src/pipeline/csv-extractor.js';
 import { jsonl } from '../../src/pipeline/jsonl-extractor.js';
+import { parquet } from '../../src/pipeline/parquet-extractor.js';
 import type { Extractor, RawItem } from '../../src/pipeline/source.js';
 import { write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -78,15 +80,14 @@ describe('csv extractor', () => {
   });
 
   it.each([
-    ['Latin-1', Buffer.from('id,caf\xe9\n1,x\n', 'latin1'), /Latin-1 or Windows-1252/],
-    ['UTF-16LE with a BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name\r\n1,x\r\n', 'utf16le')]), /UTF-16, with a byte-order mark/],
-    ['UTF-16BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('id,name\n1,x\n', 'utf16le').swap16()]), /UTF-16, with a byte-order mark/],
-    ['UTF-16LE without a BOM', Buffer.from('id,name\n1,x\n', 'utf16le'), /UTF-16 \(or binary data\)/],
-  ])('refuses a %s header with an error saying the file is not UTF-8 and how to declare it (exit 2)', async (_what, bytes, looks) => {
+    ['Latin-1', Buffer.from('id,caf\xe9\n1,x\n', 'latin1'), /Latin-1 or Windows-1252/, "encoding: 'latin1'"],
+    ['UTF-16LE without a BOM', Buffer.from('id,name\n1,x\n', 'utf16le'), /UTF-16 without a byte-order mark \(or binary data\)/, "encoding: 'utf16le'"],
+  ])('refuses a %s header with an error saying the file is not UTF-8 and which encoding option reads it (exit 2)', async (_what, bytes, looks, option) => {
     const cwd = tmpDir();
     write(cwd, 'x.csv', bytes);
     const error = await items(csv('x.csv', { name: 'export' }), cwd).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SOURCE_NOT_UTF8', exitCode: 2, hint: expect.stringContaining('`encoding:` option') });
+    expect((error as ArkiveError).hint).toContain(option);
     expect((error as Error).message).toMatch(/^source "export" .*x\.csv:1: the file is not UTF-8/);
     expect((error as Error).message).toMatch(looks);
   });
@@ -96,5 +97,15 @@ describe('csv extractor', () => {
     await expect(csv('nope.csv', { name: 'export' }).check({ cwd })).rejects.toMatchObject({
       code: 'SOURCE_UNREADABLE', exitCode: 2, message: `source "export" cannot read ${path.join(cwd, 'nope.csv')}: file not found`,
     });
+  });
+});
+
+describe('file sources and tombstones', () => {
+  it('expose the deleted() option of csv, jsonl and parquet on the extractor, and none when not given', () => {
+    const deleted = (f: Record<string, unknown>) => f.gone === true;
+    for (const make of [csv, jsonl, parquet]) {
+      expect(make('x', { deleted }).deleted).toBe(deleted);
+      expect(make('x').deleted).toBeUndefined();
+    }
   });
 });
