@@ -1,4 +1,4 @@
-// http(url, { format }): a CSV, JSON Lines (or, once merged, Parquet) resource read over
+// http(url, { format }): a CSV, JSON Lines or Parquet resource read over
 // HTTP(S). The whole body is downloaded to a temp file first, so a body cut off is detected
 // before anything of it is loaded; then the file is read by the file extractor of its
 // format. The ETag and Last-Modified of the last committed run make the request
@@ -13,6 +13,7 @@ import { isEnvRef, resolveEnv, type MaybeEnv } from './env-ref.js';
 import { download, type Download } from './http-download.js';
 import { defaultSourceName, parseHttpUrl, shownUrl } from './http-url.js';
 import { jsonl, type JsonlOptions } from './jsonl-extractor.js';
+import { parquet, type ParquetOptions } from './parquet-extractor.js';
 import type { ExtractContext, Extractor, RawItem, SourceState } from './source.js';
 import { checkHttpOptions, type HttpFormat, type HttpOptions } from './http-options.js';
 
@@ -20,11 +21,11 @@ export type { HttpCommonOptions, HttpFormat, HttpOptions } from './http-options.
 
 type FormatOptions = Record<string, unknown>;
 
-/** Which file extractor reads a downloaded body; null: not available in this build. */
-const READERS: Record<HttpFormat, ((file: string, name: string, options: FormatOptions) => Extractor) | null> = {
+/** Which file extractor reads a downloaded body. */
+const READERS: Record<HttpFormat, (file: string, name: string, options: FormatOptions) => Extractor> = {
   csv: (file, name, options) => csv(file, { ...(options as Omit<CsvOptions, 'name'>), name }),
   jsonl: (file, name, options) => jsonl(file, { ...(options as Omit<JsonlOptions, 'name'>), name }),
-  parquet: null,
+  parquet: (file, name, options) => parquet(file, { ...(options as Omit<ParquetOptions, 'name'>), name }),
 };
 
 const DEFAULTS = { maxBytes: 4 * 1024 ** 3, timeoutMs: 30_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxRedirects: 5 };
@@ -75,22 +76,14 @@ function resolveUrl(source: Source, ctx: ExtractContext): URL {
 }
 
 /** Everything that can be known before a request: the URL, the headers' variables, the format. */
-function prepare(source: Source, ctx: ExtractContext): { url: URL; headers: Record<string, string>; reader: NonNullable<(typeof READERS)[HttpFormat]> } {
+function prepare(source: Source, ctx: ExtractContext): { url: URL; headers: Record<string, string>; reader: (typeof READERS)[HttpFormat] } {
   const url = resolveUrl(source, ctx);
   const headers: Record<string, string> = {};
   for (const [header, value] of Object.entries(source.options.headers ?? {})) {
     headers[header] = resolveEnv(value, ctx.env, `source "${source.name}" (its ${header} header)`);
     checkHeaderValue(source.name, header, headers[header]!);
   }
-  const reader = READERS[source.options.format];
-  if (!reader) {
-    throw new InputError({
-      code: 'HTTP_FORMAT',
-      message: `source "${source.name}": format '${source.options.format}' is not available in this build of arkive`,
-      hint: 'Download the file and read it with its own source, or use format \'csv\' or \'jsonl\'.',
-    });
-  }
-  return { url, headers, reader };
+  return { url, headers, reader: READERS[source.options.format] };
 }
 
 function checkHeaderValue(name: string, header: string, value: string): void {

@@ -5,6 +5,7 @@ import { isEnvRef, type MaybeEnv } from './env-ref.js';
 import type { CsvOptions } from './csv-extractor.js';
 import { parseHttpUrl } from './http-url.js';
 import type { JsonlOptions } from './jsonl-extractor.js';
+import type { ParquetOptions } from './parquet-extractor.js';
 import type { SourceOptions } from './source.js';
 
 export type HttpFormat = 'csv' | 'jsonl' | 'parquet';
@@ -31,7 +32,7 @@ export interface HttpCommonOptions extends SourceOptions {
 export type HttpOptions = HttpCommonOptions & (
   | ({ format: 'csv' } & Omit<CsvOptions, 'name'>)
   | ({ format: 'jsonl' } & Omit<JsonlOptions, 'name'>)
-  | { format: 'parquet' }
+  | ({ format: 'parquet' } & Omit<ParquetOptions, 'name'>)
 );
 
 const FORMATS = ['csv', 'jsonl', 'parquet'];

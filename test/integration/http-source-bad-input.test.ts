@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FAST, homeBytes, httpProject, keys } from '../helpers/http-project.js';
 import { csvRows, serve } from '../helpers/http-resource.js';
+import { parquetBytes } from '../helpers/parquet-files.js';
 import { runPipeline, withStore } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -136,12 +137,30 @@ describe('http source: secrets', () => {
   });
 });
 
-describe('http source: what is known before a request', () => {
-  it('refuses format \'parquet\' in this build with exit 2 before any request', async () => {
-    const server = await serve((_req, res) => res.writeHead(200).end('PAR1'));
-    const result = await runPipeline('items', { cwd: httpProject(JSON.stringify(`${server.origin}/data.parquet`), '{ format: \'parquet\' }'), home: tmpDir() });
-    expect(result.error).toMatchObject({ code: 'HTTP_FORMAT', exitCode: 2 });
-    expect(result.error!.message).toContain('format \'parquet\' is not available in this build');
-    expect(server.requests).toHaveLength(0);
+describe('http source: Parquet', () => {
+  it('downloads a Parquet resource and reads it row group by row group; a corrupt one is exit 2 and loads nothing', async () => {
+    const good = parquetBytes({
+      id: { element: { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }, data: ['p1', 'p2', 'p3'] },
+      text: { element: { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }, data: ['one', null, 'three'] },
+    }, { rowGroupSize: 2 });
+    let body = good;
+    const server = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/vnd.apache.parquet' }).end(body));
+    const cwd = httpProject(JSON.stringify(`${server.origin}/data.parquet`), `{ format: 'parquet', ${FAST} }`);
+    const home = tmpDir();
+    const ok = await runPipeline('items', { cwd, home });
+    expect(ok.error).toBeUndefined();
+    // p2's text is null: clean makes it '' and the schema quarantines it, located by URL and row.
+    expect(ok.rows).toMatchObject({ extracted: 3, loaded: 2, quarantined: 1 });
+    expect(await keys({ cwd, home })).toEqual(['p1', 'p3']);
+    const quarantined = await withStore({ cwd, home }, (store) => store.quarantine.list({ runId: ok.runId }));
+    expect(quarantined.map((q) => q.location)).toEqual([`${server.origin}/data.parquet:2`]);
+    // The same bytes again: unchanged by their SHA-256, nothing read.
+    const again = await runPipeline('items', { cwd, home });
+    expect(again.sources[0]).toMatchObject({ mode: 'unchanged', rows: 0 });
+    body = Buffer.concat([good.subarray(0, 4), Buffer.alloc(good.length - 8, 0x55), good.subarray(good.length - 4)]);
+    const corrupt = await runPipeline('items', { cwd, home });
+    expect(corrupt.error).toMatchObject({ exitCode: 2 });
+    expect(corrupt.error!.message).toContain(`${server.origin}/data.parquet`);
+    expect(await keys({ cwd, home })).toEqual(['p1', 'p3']);
   });
 });
