@@ -64,7 +64,7 @@ export class LogReporter implements RunReporter {
 
   finished(r: RunResult): void {
     const summary = {
-      status: r.status, stage: this.stageNow, rows: r.rows, quarantineReasons: r.quarantineReasons,
+      status: r.status, stage: this.stageNow, rows: r.rows, sources: r.sources, quarantineReasons: r.quarantineReasons,
       artifacts: r.artifacts, uploadedBytes: r.uploadedBytes, totalBytes: r.totalBytes, cost: r.cost, durationMs: r.durationMs,
       indexed: r.indexed,
     };

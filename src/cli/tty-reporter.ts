@@ -86,6 +86,10 @@ export function printSummary(io: Io, r: RunResult): void {
   io.out(`run ${r.runId} of ${r.pipeline}: ${r.status} in ${(r.durationMs / 1000).toFixed(2)} s`);
   io.out(`  extracted ${rows.extracted}, loaded ${rows.loaded} (${rows.changed} changed, ${rows.removed} removed), `
     + `duplicates ${rows.duplicates}, quarantined ${rows.quarantined}`);
+  // Only when a source read other than in full: then which read what is the news.
+  if (r.sources.some((s) => s.mode !== 'full')) {
+    io.out(`  sources: ${r.sources.map((s) => `${s.name} ${s.mode === 'unchanged' ? 'unchanged' : `${s.mode} ${s.rows} rows`}`).join(', ')}`);
+  }
   for (const a of r.artifacts) {
     const change = a.status === 'released' ? `released ${a.name} v${a.version}` : `${a.name} unchanged at v${a.version}`;
     io.out(`  ${change}: content ID ${a.contentId}`);
