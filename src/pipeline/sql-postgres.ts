@@ -1,0 +1,182 @@
+// The sql source's Postgres backend, through `pg` and `pg-cursor`: rows are fetched in
+// batches from a server-side portal, so a table of any size streams in bounded memory. Every
+// read runs in a READ ONLY transaction: a query that would write (a data-modifying CTE) is
+// refused by the server. The cursor's value is kept in its exact text form (`col::text`), so
+// a timestamp with microseconds or a numeric with its full scale round-trips to the next run.
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { ArkiveError } from '../errors.js';
+import {
+  checkCursorColumn, distinctColumns, RESUME_HINT, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlProblem, type SqlTarget,
+} from './sql-common.js';
+import { postgresTypes } from './sql-values.js';
+
+/** How long connecting (DNS, TCP, TLS, authentication) may take. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** How long check()'s validation of the query may take (it reads no rows: a lock wait, not work). */
+const CHECK_TIMEOUT_MS = 30_000;
+const BATCH_ROWS = 2000;
+
+export function postgresBackend(target: SqlTarget, url: string): SqlBackend {
+  return {
+    check: (column) => withClient(target, url, (conn) => check(target, conn.client, column)),
+    read: (cursor) => read(target, url, cursor),
+    cursorState: (value) => ({ cursor: String(value) }),
+    acceptsState: (state) => typeof state.cursor === 'string',
+  };
+}
+
+const ident = (name: string) => pg.escapeIdentifier(name);
+
+/** The query wrapped for a cursor: ordered by it, after the last committed value, with its text form appended. */
+function cursorSql(query: string, column: string, after: boolean, paramCount: number): string {
+  const col = `q.${ident(column)}`;
+  // NULLs cannot be ordered against the cursor: they are read every time, and quarantined.
+  const where = after ? ` where ${col} > $${paramCount + 1} or ${col} is null` : '';
+  return `select q.*, ${col}::text as arkive_cursor from (\n${query}\n) q${where} order by ${col}`;
+}
+
+async function check(target: SqlTarget, client: pg.Client, column: string | undefined): Promise<string[]> {
+  await client.query('begin read only');
+  await client.query(`set local statement_timeout = ${CHECK_TIMEOUT_MS}`);
+  const values = [...target.params];
+  const probe = await client.query({ text: `select * from (\n${target.query}\n) q limit 0`, values, rowMode: 'array' });
+  const columns = distinctColumns(target, probe.fields.map((f) => f.name));
+  if (column !== undefined) {
+    checkCursorColumn(target, columns, column);
+    // Parsed and planned, not run: a column that cannot be ordered (json, xml) is refused here.
+    await client.query({ text: `${cursorSql(target.query, column, false, values.length)} limit 0`, values, rowMode: 'array' });
+  }
+  await client.query('rollback');
+  return columns;
+}
+
+async function* read(target: SqlTarget, url: string, cursor: CursorRead | undefined): AsyncGenerator<RowBatch> {
+  const conn = await connect(target, url);
+  const { client } = conn;
+  let rows = 0;
+  try {
+    await query(target, conn, 'begin read only');
+    const after = cursor?.after?.cursor;
+    const values: unknown[] = [...target.params, ...(after !== undefined ? [after] : [])];
+    const text = cursor ? cursorSql(target.query, cursor.column, after !== undefined, target.params.length) : target.query;
+    const portal = client.query(new Cursor(text, values, { rowMode: 'array', types: postgresTypes() }));
+    let columns: string[] | undefined;
+    for (;;) {
+      const batch = await fetch(portal).catch((error: unknown) => { throw readError(target, conn, error, rows); });
+      if (!batch.rows.length) break;
+      columns ??= distinctColumns(target, batch.fields ?? []);
+      rows += batch.rows.length;
+      yield { columns, rows: batch.rows };
+    }
+    await portal.close();
+    await query(target, conn, 'commit');
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The next rows, with the result's column names (absent once the portal is done). */
+function fetch(portal: Cursor<unknown[]>): Promise<{ rows: unknown[][]; fields: string[] | undefined }> {
+  return new Promise((resolve, reject) => {
+    portal.read(BATCH_ROWS, (error, rows, result: pg.QueryResult | undefined) => {
+      if (error) reject(error);
+      else resolve({ rows, fields: result?.fields.map((f) => f.name) });
+    });
+  });
+}
+
+/** A client, and the error its connection reported while no query was waiting. */
+interface Conn {
+  client: pg.Client;
+  lost?: unknown;
+}
+
+async function withClient<T>(target: SqlTarget, url: string, fn: (conn: Conn) => Promise<T>): Promise<T> {
+  const conn = await connect(target, url);
+  try {
+    return await fn(conn);
+  } catch (error) {
+    throw readError(target, conn, error, 0);
+  } finally {
+    await conn.client.end().catch(() => {});
+  }
+}
+
+async function query(target: SqlTarget, conn: Conn, text: string): Promise<void> {
+  try {
+    await conn.client.query(text);
+  } catch (error) {
+    throw readError(target, conn, error, 0);
+  }
+}
+
+/** A connected client, or the error that says why not (bad credentials, unknown host: exit 2; unreachable: exit 1). */
+async function connect(target: SqlTarget, url: string): Promise<Conn> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'arkive' });
+  const conn: Conn = { client };
+  // A connection lost while idle is reported here, not thrown at the next query: without a
+  // listener the 'error' event would crash the process.
+  client.on('error', (error) => { conn.lost = error; });
+  try {
+    await client.connect();
+    return conn;
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw sqlError(target, connectProblem(error));
+  }
+}
+
+function connectProblem(error: unknown): SqlProblem {
+  const e = error as NodeJS.ErrnoException & { code?: string };
+  const text = e instanceof Error ? e.message : String(e);
+  if (e.code === 'ENOTFOUND') {
+    return { kind: 'input', code: 'SQL_HOST', reason: `unknown host: ${text}`, hint: 'Check the host name in the database URL.', cause: error };
+  }
+  if (typeof e.code === 'string' && /^(28|3D)/.test(e.code)) return serverProblem(e.code, text, error);
+  if (/timeout/i.test(text)) {
+    return {
+      kind: 'runtime', code: 'SQL_UNREACHABLE', reason: `no answer from the server within ${CONNECT_TIMEOUT_MS / 1000} s`,
+      hint: `Check that the server is up and reachable from here (host, port, firewall). ${RESUME_HINT}`, cause: error,
+    };
+  }
+  if (text.includes('SASL') || text.includes('password')) {
+    return {
+      kind: 'input', code: 'SQL_AUTH', reason: `the server asks for a password and none was given (${text})`,
+      hint: 'Give the password in the URL (postgres://user:password@host/db, kept out of the pipeline file with env(\'DATABASE_URL\')), in $PGPASSWORD or in ~/.pgpass.',
+      cause: error,
+    };
+  }
+  return {
+    kind: 'runtime', code: 'SQL_UNREACHABLE', reason: `cannot connect: ${text}`,
+    hint: `Check that the server is running and listens on the host and port of the URL. ${RESUME_HINT}`, cause: error,
+  };
+}
+
+/** What a SQLSTATE means for the user: classes 28 (credentials), 3D (database), 42 (the query), 25006 (a write). */
+function serverProblem(sqlstate: string, text: string, cause: unknown): SqlProblem {
+  const problem = (code: string, hint: string): SqlProblem => ({ kind: 'input', code, reason: `${text} (SQLSTATE ${sqlstate})`, hint, cause });
+  if (sqlstate.startsWith('28')) {
+    return problem('SQL_AUTH', 'Check the user and password: in the URL (postgres://user:password@host/db, kept out of the pipeline file with env(\'DATABASE_URL\')), in $PGPASSWORD or in ~/.pgpass.');
+  }
+  if (sqlstate === '3D000') return problem('SQL_DATABASE', 'Check the database name at the end of the URL (postgres://user@host:5432/<database>).');
+  if (sqlstate === '42P01') return problem('SQL_TABLE', 'Check the table name and its schema (search_path) in the query; was the table dropped or renamed since the last run?');
+  if (sqlstate === '42501') return problem('SQL_PERMISSION', 'Grant the user SELECT on what the query reads, or connect as a user that has it.');
+  if (sqlstate === '25006') return problem('SQL_WRITES', 'The sql source only reads: remove the INSERT/UPDATE/DELETE from the query.');
+  if (sqlstate.startsWith('42') || sqlstate.startsWith('22')) return problem('SQL_QUERY', 'Fix the query (run it in psql to see the error in place) or its params.');
+  return {
+    kind: 'runtime', code: 'SQL_FAILED', reason: `${text} (SQLSTATE ${sqlstate})`, hint: RESUME_HINT, cause,
+  };
+}
+
+/** An error while querying: the server's own (a SQLSTATE), or the connection lost. */
+function readError(target: SqlTarget, conn: Conn, error: unknown, rows: number): Error {
+  if (error instanceof ArkiveError) return error;
+  const e = (conn.lost ?? error) as { code?: unknown; message?: unknown };
+  const text = typeof e.message === 'string' ? e.message : String(e);
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return sqlError(target, serverProblem(e.code, text, error));
+  return sqlError(target, {
+    kind: 'runtime', code: 'SQL_CONNECTION_LOST', reason: `the connection was lost after ${rows} row(s): ${text}`, hint: RESUME_HINT, cause: error,
+  });
+}
+
