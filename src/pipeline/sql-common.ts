@@ -14,6 +14,8 @@ export interface SqlTarget {
   /** The query, without trailing semicolons. */
   query: string;
   params: readonly SqlParam[];
+  /** How long connecting (DNS, TCP, TLS, authentication) may take (Postgres). */
+  connectTimeoutMs: number;
   /** The password given in the URL or the environment, scrubbed from any message that would quote it. */
   secret?: string | undefined;
 }

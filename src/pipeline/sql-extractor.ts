@@ -25,11 +25,15 @@ export interface SqlOptions extends SourceOptions {
   params?: readonly SqlParam[];
   /** Read incrementally: only rows whose `column` is greater than the last committed run's last value. */
   cursor?: { column: string };
+  /** How long connecting to Postgres (DNS, TCP, TLS, authentication) may take, in ms (default 15 s); then the run fails (exit 1). */
+  connectTimeoutMs?: number;
   /** Largest row accepted, in bytes of its JSON (default 64 MiB); larger ones are quarantined as record_too_large. */
   maxRecordBytes?: number;
 }
 
 type Kind = 'postgres' | 'sqlite';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 interface Resolved {
   kind: Kind;
@@ -42,7 +46,8 @@ export function sql(options: SqlOptions): Extractor {
   const query = validate(options);
   const name = options.name ?? defaultName(query);
   const column = options.cursor?.column;
-  const resolve = (ctx: ExtractContext): Resolved => resolveUrl(options.url, ctx, { name, query, params: options.params ?? [] });
+  const base = { name, query, params: options.params ?? [], connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
+  const resolve = (ctx: ExtractContext): Resolved => resolveUrl(options.url, ctx, base);
   return {
     name,
     describe: (ctx) => {
@@ -72,7 +77,7 @@ async function* readRows(resolved: Resolved, column: string | undefined, maxByte
   const stamp = queryStamp(resolved.kind, resolved.target.query, column);
   const after = column !== undefined ? previousCursor(ctx.previous, stamp, backend) : undefined;
   const mode: ReadMode = after ? 'incremental' : 'full';
-  ctx.report?.({ mode });
+  if (column !== undefined) ctx.report?.({ mode });
   let line = 0;
   let last: unknown;
   for await (const batch of backend.read(column !== undefined ? { column, after } : undefined)) {
@@ -187,6 +192,10 @@ function validate(options: SqlOptions): string {
   if (options.params !== undefined && !Array.isArray(options.params)) problems.push('params must be an array');
   const column = options.cursor?.column;
   if (options.cursor !== undefined && (typeof column !== 'string' || column === '')) problems.push('cursor must be { column: \'<column name>\' }');
+  for (const key of ['connectTimeoutMs', 'maxRecordBytes'] as const) {
+    const n = options[key];
+    if (n !== undefined && !(Number.isSafeInteger(n) && n > 0)) problems.push(`${key} must be a positive whole number`);
+  }
   if (problems.length) throw invalid(problems);
   return query;
 }

@@ -11,8 +11,6 @@ import {
 } from './sql-common.js';
 import { postgresTypes } from './sql-values.js';
 
-/** How long connecting (DNS, TCP, TLS, authentication) may take. */
-export const CONNECT_TIMEOUT_MS = 15_000;
 /** How long check()'s validation of the query may take (it reads no rows: a lock wait, not work). */
 const CHECK_TIMEOUT_MS = 30_000;
 const BATCH_ROWS = 2000;
@@ -36,16 +34,27 @@ function cursorSql(query: string, column: string, after: boolean, paramCount: nu
   return `select q.*, ${col}::text as arkive_cursor from (\n${query}\n) q${where} order by ${col}`;
 }
 
+/**
+ * A query through the extended protocol (pg's `queryMode`, missing from its types): one
+ * statement only, so nothing after a `;` in the query can run.
+ */
+function extended(text: string, values: unknown[]): pg.QueryArrayConfig {
+  return { text, values, rowMode: 'array', queryMode: 'extended' } as pg.QueryArrayConfig;
+}
+
 async function check(target: SqlTarget, client: pg.Client, column: string | undefined): Promise<string[]> {
   await client.query('begin read only');
   await client.query(`set local statement_timeout = ${CHECK_TIMEOUT_MS}`);
+  // Parsed and analysed as written, so a syntax error points into the query the user wrote.
+  await client.query(extended(`prepare arkive_check as\n${target.query}`, []));
   const values = [...target.params];
-  const probe = await client.query({ text: `select * from (\n${target.query}\n) q limit 0`, values, rowMode: 'array' });
+  // Run with limit 0: the columns, and what only execution finds (a write in a read-only transaction).
+  const probe = await client.query(extended(`select * from (\n${target.query}\n) q limit 0`, values));
   const columns = distinctColumns(target, probe.fields.map((f) => f.name));
   if (column !== undefined) {
     checkCursorColumn(target, columns, column);
-    // Parsed and planned, not run: a column that cannot be ordered (json, xml) is refused here.
-    await client.query({ text: `${cursorSql(target.query, column, false, values.length)} limit 0`, values, rowMode: 'array' });
+    // A column that cannot be ordered (json, xml) is refused here.
+    await client.query(extended(`${cursorSql(target.query, column, false, values.length)} limit 0`, values));
   }
   await client.query('rollback');
   return columns;
@@ -113,7 +122,7 @@ async function query(target: SqlTarget, conn: Conn, text: string): Promise<void>
 
 /** A connected client, or the error that says why not (bad credentials, unknown host: exit 2; unreachable: exit 1). */
 async function connect(target: SqlTarget, url: string): Promise<Conn> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'arkive' });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: target.connectTimeoutMs, keepAlive: true, application_name: 'arkive' });
   const conn: Conn = { client };
   // A connection lost while idle is reported here, not thrown at the next query: without a
   // listener the 'error' event would crash the process.
@@ -123,11 +132,11 @@ async function connect(target: SqlTarget, url: string): Promise<Conn> {
     return conn;
   } catch (error) {
     await client.end().catch(() => {});
-    throw sqlError(target, connectProblem(error));
+    throw sqlError(target, connectProblem(error, target.connectTimeoutMs));
   }
 }
 
-function connectProblem(error: unknown): SqlProblem {
+function connectProblem(error: unknown, timeoutMs: number): SqlProblem {
   const e = error as NodeJS.ErrnoException & { code?: string };
   const text = e instanceof Error ? e.message : String(e);
   if (e.code === 'ENOTFOUND') {
@@ -136,7 +145,7 @@ function connectProblem(error: unknown): SqlProblem {
   if (typeof e.code === 'string' && /^(28|3D)/.test(e.code)) return serverProblem(e.code, text, error);
   if (/timeout/i.test(text)) {
     return {
-      kind: 'runtime', code: 'SQL_UNREACHABLE', reason: `no answer from the server within ${CONNECT_TIMEOUT_MS / 1000} s`,
+      kind: 'runtime', code: 'SQL_UNREACHABLE', reason: `no answer from the server within ${timeoutMs / 1000} s`,
       hint: `Check that the server is up and reachable from here (host, port, firewall). ${RESUME_HINT}`, cause: error,
     };
   }
@@ -153,7 +162,7 @@ function connectProblem(error: unknown): SqlProblem {
   };
 }
 
-/** What a SQLSTATE means for the user: classes 28 (credentials), 3D (database), 42 (the query), 25006 (a write). */
+/** What a SQLSTATE means for the user: classes 28 (credentials), 3D (database), 42, 22, 0A (the query), 25006 (a write). */
 function serverProblem(sqlstate: string, text: string, cause: unknown): SqlProblem {
   const problem = (code: string, hint: string): SqlProblem => ({ kind: 'input', code, reason: `${text} (SQLSTATE ${sqlstate})`, hint, cause });
   if (sqlstate.startsWith('28')) {
@@ -163,7 +172,7 @@ function serverProblem(sqlstate: string, text: string, cause: unknown): SqlProbl
   if (sqlstate === '42P01') return problem('SQL_TABLE', 'Check the table name and its schema (search_path) in the query; was the table dropped or renamed since the last run?');
   if (sqlstate === '42501') return problem('SQL_PERMISSION', 'Grant the user SELECT on what the query reads, or connect as a user that has it.');
   if (sqlstate === '25006') return problem('SQL_WRITES', 'The sql source only reads: remove the INSERT/UPDATE/DELETE from the query.');
-  if (sqlstate.startsWith('42') || sqlstate.startsWith('22')) return problem('SQL_QUERY', 'Fix the query (run it in psql to see the error in place) or its params.');
+  if (/^(42|22|0A)/.test(sqlstate)) return problem('SQL_QUERY', 'Fix the query (run it in psql to see the error in place) or its params.');
   return {
     kind: 'runtime', code: 'SQL_FAILED', reason: `${text} (SQLSTATE ${sqlstate})`, hint: RESUME_HINT, cause,
   };
