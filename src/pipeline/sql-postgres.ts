@@ -74,7 +74,9 @@ async function* read(target: SqlTarget, url: string, cursor: CursorRead | undefi
     for (;;) {
       const batch = await fetch(portal).catch((error: unknown) => { throw readError(target, conn, error, rows); });
       if (!batch.rows.length) break;
-      columns ??= distinctColumns(target, batch.fields ?? []);
+      columns ??= batch.fields ?? [];
+      // The cursor's text form comes last, after the query's columns.
+      if (rows === 0) distinctColumns(target, cursor ? columns.slice(0, -1) : columns);
       rows += batch.rows.length;
       yield { columns, rows: batch.rows };
     }

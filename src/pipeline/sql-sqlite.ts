@@ -28,7 +28,7 @@ function cursorSql(query: string, column: string, after: boolean): string {
   const col = `q.${ident(column)}`;
   // NULLs cannot be ordered against the cursor: they are read every time, and quarantined.
   const where = after ? ` where ${col} > ? or ${col} is null` : '';
-  return `select q.*, ${col} from (\n${query}\n) q${where} order by ${col}`;
+  return `select q.*, ${col} as arkive_cursor from (\n${query}\n) q${where} order by ${col}`;
 }
 
 function check(target: SqlTarget, db: BetterSqlite3.Database, column: string | undefined): string[] {
@@ -53,7 +53,9 @@ async function* read(target: SqlTarget, file: string, cursor: CursorRead | undef
     const after = cursor?.after && decodeCursor(cursor.after);
     const text = cursor ? cursorSql(target.query, cursor.column, after !== undefined) : target.query;
     const statement = prepare(target, db, text).raw(true).safeIntegers(true);
-    const columns = distinctColumns(target, statement.columns().map((c) => c.name));
+    const columns = statement.columns().map((c) => c.name);
+    // The cursor's own copy comes last, after the query's columns.
+    distinctColumns(target, cursor ? columns.slice(0, -1) : columns);
     const values = [...target.params.map(bindable), ...(after !== undefined ? [after] : [])];
     rows = guarded(target, () => statement.iterate(...values) as IterableIterator<unknown[]>);
     for (;;) {
