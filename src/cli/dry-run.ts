@@ -25,11 +25,12 @@ export interface DryRunOptions {
 type SourceCheck = RunPlan['sources'][number] & { problem: string | null; bytes?: number | undefined };
 
 export async function dryRunCommand(options: DryRunOptions, system: System, pipeline: Pipeline): Promise<number> {
-  const { cwd } = system.config;
-  const plan = planRun(pipeline, { cwd });
+  // env: what sources' env('NAME') references resolve against, as in a real run.
+  const ctx = { cwd: system.config.cwd, env: system.config.sourceEnv };
+  const plan = planRun(pipeline, ctx);
   const checks = await Promise.all(pipeline.sources.map(async (s) => {
     try {
-      return { ...(await s.check({ cwd })), problem: null };
+      return { ...(await s.check(ctx)), problem: null };
     } catch (error) {
       return { problem: (error as Error).message };
     }
@@ -55,7 +56,9 @@ async function quoteOnScratch(system: System, pipeline: Pipeline, maxCost: bigin
           ...system.publishDeps(store, network),
           stagingDir: path.join(scratch.dir, 'staging'), cache: new ContentCache(path.join(scratch.dir, 'cache')), checkpoint: undefined,
         };
-        return await quoteRun(pipeline, { ...store, cwd: system.config.cwd, publish, maxCost, stageTimeoutMs: system.config.stageTimeoutMs });
+        return await quoteRun(pipeline, {
+          ...store, cwd: system.config.cwd, env: system.config.sourceEnv, publish, maxCost, stageTimeoutMs: system.config.stageTimeoutMs,
+        });
       } finally {
         await network.close();
       }
