@@ -37,8 +37,12 @@ function float(value: string): number | string {
   return Number.isFinite(n) ? n : value;
 }
 
+const UTC_SHAPE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?\+00$/;
+
 /** '2024-01-02 03:04:05.123456+05:30' (the ISO DateStyle) → '2024-01-01T21:34:05.123456Z'. */
 export function timestamptzToIso(value: string): string {
+  // A server in UTC (the common case) prints '+00': only the separator and the zone change.
+  if (value.endsWith('+00') && UTC_SHAPE.test(value)) return `${value.slice(0, 10)}T${value.slice(11, -3)}Z`;
   const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d{1,6})?([+-]\d\d)(?::?(\d\d))?(?::?(\d\d))?$/.exec(value);
   if (!m) return value; // infinity, BC dates, years past 9999: kept as Postgres prints them
   const [, date, time, fraction = '', hours, minutes = '00', seconds = '00'] = m;

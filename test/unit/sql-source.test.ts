@@ -79,6 +79,8 @@ describe('sql row values as JSON', () => {
   it('turns timestamptz text into UTC ISO 8601 with its microseconds, whatever the offset', () => {
     expect(timestamptzToIso('2024-01-02 03:04:05.123456+05:30')).toBe('2024-01-01T21:34:05.123456Z');
     expect(timestamptzToIso('2024-01-02 03:04:05-08')).toBe('2024-01-02T11:04:05Z');
+    expect(timestamptzToIso('2024-01-02 03:04:05.5+00')).toBe('2024-01-02T03:04:05.5Z');
+    expect(timestamptzToIso('2024-01-02 03:04:05+00')).toBe('2024-01-02T03:04:05Z');
     expect(timestamptzToIso('1901-12-13 20:45:52+00:09:21')).toBe('1901-12-13T20:36:31Z');
     expect(timestamptzToIso('2024-12-31 23:59:59.999999-01')).toBe('2025-01-01T00:59:59.999999Z');
     // Forms Date cannot hold stay as Postgres printed them.
