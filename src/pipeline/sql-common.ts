@@ -43,6 +43,38 @@ export interface SqlBackend {
   acceptsState(state: SourceState): boolean;
 }
 
+/** The most rows in one batch (one read from the server, one load transaction). */
+export const MAX_BATCH_ROWS = 5000;
+/** About how many bytes of values one batch may hold: a table of wide rows (documents) comes in smaller batches. */
+export const BATCH_BYTES = 16 * 2 ** 20;
+
+/** About how many bytes a row's values take in memory (strings, bytes, json values; 8 for the rest). */
+export function rowBytes(row: readonly unknown[]): number {
+  let n = 0;
+  for (const v of row) {
+    if (typeof v === 'string') n += v.length;
+    else if (v instanceof Uint8Array) n += v.length;
+    else if (v !== null && typeof v === 'object') n += objectBytes(v);
+    else n += 8;
+  }
+  return n;
+}
+
+function objectBytes(value: object): number {
+  try {
+    return JSON.stringify(value)?.length ?? 8;
+  } catch {
+    return 1024;
+  }
+}
+
+/** Rows to ask for next: as many as BATCH_BYTES holds going by the widest of a few rows of this batch. */
+export function nextBatchRows(rows: readonly unknown[][]): number {
+  let widest = 1;
+  for (const i of [0, rows.length >> 1, rows.length - 1]) if (rows[i]) widest = Math.max(widest, rowBytes(rows[i]!));
+  return Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(BATCH_BYTES / widest)));
+}
+
 const MAX_QUERY_SHOWN = 300;
 
 /** The query as messages show it: whitespace collapsed, long ones cut. */

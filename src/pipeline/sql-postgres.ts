@@ -7,13 +7,14 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ArkiveError } from '../errors.js';
 import {
-  checkCursorColumn, distinctColumns, RESUME_HINT, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlProblem, type SqlTarget,
+  checkCursorColumn, distinctColumns, nextBatchRows, RESUME_HINT, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlProblem, type SqlTarget,
 } from './sql-common.js';
 import { postgresTypes } from './sql-values.js';
 
 /** How long check()'s validation of the query may take (it reads no rows: a lock wait, not work). */
 const CHECK_TIMEOUT_MS = 30_000;
-const BATCH_ROWS = 2000;
+/** The first read asks for few rows: how wide they are sets the size of the next reads. */
+const FIRST_BATCH_ROWS = 100;
 
 export function postgresBackend(target: SqlTarget, url: string): SqlBackend {
   return {
@@ -71,9 +72,13 @@ async function* read(target: SqlTarget, url: string, cursor: CursorRead | undefi
     const text = cursor ? cursorSql(target.query, cursor.column, after !== undefined, target.params.length) : target.query;
     const portal = client.query(new Cursor(text, values, { rowMode: 'array', types: postgresTypes() }));
     let columns: string[] | undefined;
+    let next = fetch(portal, FIRST_BATCH_ROWS);
     for (;;) {
-      const batch = await fetch(portal).catch((error: unknown) => { throw readError(target, conn, error, rows); });
+      const batch = await next;
+      if ('error' in batch) throw readError(target, conn, batch.error, rows);
       if (!batch.rows.length) break;
+      // Asked for before this batch is handed on: the server reads the next rows while the run loads these.
+      next = fetch(portal, nextBatchRows(batch.rows));
       columns ??= batch.fields ?? [];
       // The cursor's text form comes last, after the query's columns.
       if (rows === 0) distinctColumns(target, cursor ? columns.slice(0, -1) : columns);
@@ -87,12 +92,16 @@ async function* read(target: SqlTarget, url: string, cursor: CursorRead | undefi
   }
 }
 
-/** The next rows, with the result's column names (absent once the portal is done). */
-function fetch(portal: Cursor<unknown[]>): Promise<{ rows: unknown[][]; fields: string[] | undefined }> {
-  return new Promise((resolve, reject) => {
-    portal.read(BATCH_ROWS, (error, rows, result: pg.QueryResult | undefined) => {
-      if (error) reject(error);
-      else resolve({ rows, fields: result?.fields.map((f) => f.name) });
+type Fetched = { rows: unknown[][]; fields: string[] | undefined } | { error: unknown };
+
+/**
+ * The next rows, with the result's column names (absent once the portal is done). Never
+ * rejects: a read in flight when the reader stops early must not become an unhandled rejection.
+ */
+function fetch(portal: Cursor<unknown[]>, count: number): Promise<Fetched> {
+  return new Promise((resolve) => {
+    portal.read(count, (error, rows, result: pg.QueryResult | undefined) => {
+      resolve(error ? { error } : { rows, fields: result?.fields.map((f) => f.name) });
     });
   });
 }

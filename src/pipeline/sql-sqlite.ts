@@ -4,10 +4,9 @@
 // cursor keeps its value with its storage class (integer, real, text, blob) for the next run.
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { checkCursorColumn, distinctColumns, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlParam, type SqlTarget } from './sql-common.js';
+import { BATCH_BYTES, checkCursorColumn, distinctColumns, MAX_BATCH_ROWS, rowBytes, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlParam, type SqlTarget } from './sql-common.js';
 import type { SourceState } from './source.js';
 
-const BATCH_ROWS = 2000;
 /** How long to wait for a writer's lock on the file before giving up. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -59,10 +58,13 @@ async function* read(target: SqlTarget, file: string, cursor: CursorRead | undef
     const values = [...target.params.map(bindable), ...(after !== undefined ? [after] : [])];
     rows = guarded(target, () => statement.iterate(...values) as IterableIterator<unknown[]>);
     for (;;) {
+      // A batch ends at MAX_BATCH_ROWS rows or BATCH_BYTES of values, whichever comes first.
       const batch: unknown[][] = [];
+      let bytes = 0;
       for (let next = step(target, rows); !next.done; next = step(target, rows)) {
         batch.push(next.value);
-        if (batch.length >= BATCH_ROWS) break;
+        bytes += rowBytes(next.value);
+        if (batch.length >= MAX_BATCH_ROWS || bytes >= BATCH_BYTES) break;
       }
       if (!batch.length) break;
       yield { columns, rows: batch };

@@ -43,10 +43,21 @@ describePostgres('the sql source on PostgreSQL', (server) => {
     await server().query('create table t.many as select g as id, md5(g::text) as body from generate_series(1, 9000) g');
     const result = await drain(sql({ url: server().url, query: 'select id, body from t.many where id > $1 order by id;', params: [500] }));
     expect(result.items).toHaveLength(8500);
-    expect(result.batches).toBeGreaterThanOrEqual(4);
+    // A first read of 100 rows, then as many as 16 MiB holds, at most 5000.
+    expect(result.batches).toBe(3);
     expect(result.items[0]).toMatchObject({ line: 1, fields: { id: 501 } });
     expect(result.items.at(-1)).toMatchObject({ line: 8500, fields: { id: 9000 } });
     expect(result.reports).toEqual([]);
+  });
+
+  it('reads wide rows in smaller batches, so memory stays bounded by bytes, not rows', async () => {
+    await server().query(`create table t.docs as select g as id, repeat(chr(65 + g % 26), 200000) as body from generate_series(1, 300) g`);
+    const sizes: number[] = [];
+    for await (const batch of sql({ url: server().url, query: 'select * from t.docs' }).open({ cwd: '/' })) sizes.push(batch.length);
+    expect(sizes[0]).toBe(100);
+    // 16 MiB / ~200 kB a row: 83 rows a read after the first.
+    expect(Math.max(...sizes.slice(1))).toBeLessThanOrEqual(84);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(300);
   });
 
   it('reads by a cursor: in full first, then only rows after the committed value, microseconds included', async () => {

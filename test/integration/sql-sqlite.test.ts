@@ -119,12 +119,23 @@ describe('the sql source on SQLite', () => {
     expect(read).toBeLessThan(20000);
   });
 
+  it('ends a batch at 16 MiB of values: wide rows come in smaller batches', async () => {
+    const cwd = tmpDir();
+    database(cwd, 'docs.db', `create table d (id integer, body text);
+      with recursive g(i) as (select 1 union all select i + 1 from g where i < 200)
+      insert into d select i, replace(hex(zeroblob(100000)), '0', char(65 + i % 26)) from g`);
+    const sizes: number[] = [];
+    for await (const batch of sql({ url: 'sqlite:docs.db', query: 'select * from d' }).open({ cwd })) sizes.push(batch.length);
+    expect(sizes.slice(0, 2)).toEqual([84, 84]);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
   it('closes the file when the reader stops early, so a writer can take it', async () => {
     const cwd = tmpDir();
     const file = database(cwd, 'w.db', `create table t (id integer);
-      with recursive g(i) as (select 1 union all select i + 1 from g where i < 5000) insert into t select i from g`);
+      with recursive g(i) as (select 1 union all select i + 1 from g where i < 12000) insert into t select i from g`);
     for await (const batch of sql({ url: 'sqlite:w.db', query: 'select * from t' }).open({ cwd })) {
-      expect(batch.length).toBe(2000);
+      expect(batch.length).toBe(5000);
       break;
     }
     const writer = new BetterSqlite3(file, { timeout: 0 });
