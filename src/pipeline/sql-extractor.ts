@@ -108,10 +108,11 @@ function toItem(line: number, batch: RowBatch, row: unknown[], width: number, rc
   for (let i = 0; i < width; i++) {
     const value = row[i];
     if (value instanceof TooDeep) tooDeep = batch.columns[i]!;
-    fields[batch.columns[i]!] = value instanceof TooDeep ? null : jsonValue(value);
+    setField(fields, batch.columns[i]!, value instanceof TooDeep ? null : jsonValue(value));
   }
   const raw = JSON.stringify(fields);
-  if (raw.length > rc.maxBytes && Buffer.byteLength(raw) > rc.maxBytes) return tooLargeItem(line, raw.slice(0, 1024), Buffer.byteLength(raw), rc.maxBytes);
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: most rows need no byte count.
+  if (raw.length * 3 > rc.maxBytes && Buffer.byteLength(raw) > rc.maxBytes) return tooLargeItem(line, raw.slice(0, 1024), Buffer.byteLength(raw), rc.maxBytes);
   if (tooDeep !== undefined) {
     return { line, raw, error: { code: 'json_too_deep', message: `column "${tooDeep}" holds a JSON value nested deeper than ${MAX_JSON_DEPTH} levels` } };
   }
@@ -122,6 +123,12 @@ function toItem(line: number, batch: RowBatch, row: unknown[], width: number, rc
     };
   }
   return { line, raw, fields };
+}
+
+/** A column named "__proto__" is a field like any other, not the object's prototype. */
+function setField(fields: Record<string, unknown>, column: string, value: unknown): void {
+  if (column === '__proto__') Object.defineProperty(fields, column, { value, enumerable: true, writable: true, configurable: true });
+  else fields[column] = value;
 }
 
 /**

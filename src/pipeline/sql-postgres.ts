@@ -153,7 +153,7 @@ function connectProblem(error: unknown, timeoutMs: number): SqlProblem {
   if (e.code === 'ENOTFOUND') {
     return { kind: 'input', code: 'SQL_HOST', reason: `unknown host: ${text}`, hint: 'Check the host name in the database URL.', cause: error };
   }
-  if (typeof e.code === 'string' && /^(28|3D)/.test(e.code)) return serverProblem(e.code, text, error);
+  if (error instanceof pg.DatabaseError && error.code) return serverProblem(error.code, text, error);
   if (/timeout/i.test(text)) {
     return {
       kind: 'runtime', code: 'SQL_UNREACHABLE', reason: `no answer from the server within ${timeoutMs / 1000} s`,
@@ -182,6 +182,8 @@ function serverProblem(sqlstate: string, text: string, cause: unknown): SqlProbl
   if (sqlstate === '3D000') return problem('SQL_DATABASE', 'Check the database name at the end of the URL (postgres://user@host:5432/<database>).');
   if (sqlstate === '42P01') return problem('SQL_TABLE', 'Check the table name and its schema (search_path) in the query; was the table dropped or renamed since the last run?');
   if (sqlstate === '42501') return problem('SQL_PERMISSION', 'Grant the user SELECT on what the query reads, or connect as a user that has it.');
+  // The query names more $n than params gives, or fewer.
+  if (sqlstate === '08P01' && text.startsWith('bind message supplies')) return problem('SQL_PARAMS', 'Give the query one value in params for each of its $1, $2, …');
   if (sqlstate === '25006') return problem('SQL_WRITES', 'The sql source only reads: remove the INSERT/UPDATE/DELETE from the query.');
   if (/^(42|22|0A)/.test(sqlstate)) return problem('SQL_QUERY', 'Fix the query (run it in psql to see the error in place) or its params.');
   return {
@@ -192,9 +194,9 @@ function serverProblem(sqlstate: string, text: string, cause: unknown): SqlProbl
 /** An error while querying: the server's own (a SQLSTATE), or the connection lost. */
 function readError(target: SqlTarget, conn: Conn, error: unknown, rows: number): Error {
   if (error instanceof ArkiveError) return error;
-  const e = (conn.lost ?? error) as { code?: unknown; message?: unknown };
-  const text = typeof e.message === 'string' ? e.message : String(e);
-  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return sqlError(target, serverProblem(e.code, text, error));
+  const e = conn.lost ?? error;
+  const text = e instanceof Error ? e.message : String(e);
+  if (e instanceof pg.DatabaseError && e.code) return sqlError(target, serverProblem(e.code, text, error));
   return sqlError(target, {
     kind: 'runtime', code: 'SQL_CONNECTION_LOST', reason: `the connection was lost after ${rows} row(s): ${text}`, hint: RESUME_HINT, cause: error,
   });

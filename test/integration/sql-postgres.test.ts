@@ -155,6 +155,7 @@ describePostgres('the sql source on PostgreSQL', (server) => {
       [check('with d as (delete from t.events returning *) select * from d'), 'SQL_QUERY', 'data-modifying statement'],
       [check('select * from t.events for update'), 'SQL_WRITES', 'cannot execute SELECT FOR UPDATE in a read-only transaction'],
       [check('select id, body as id from t.events'), 'SQL_COLUMNS', 'two columns named "id"'],
+      [check('select * from t.events where id > $1'), 'SQL_PARAMS', 'bind message supplies 0 parameters'],
     ];
     for (const [promise, code, text] of cases) {
       const error = await promise;
@@ -177,6 +178,15 @@ describePostgres('the sql source on PostgreSQL', (server) => {
     const error = await rejection(sql({ url, query: 'select * from t.events' }).check({ cwd: '/', env: { PGPASSWORD: 'wrong-pw-4567' } }));
     expect(error).toMatchObject({ code: 'SQL_AUTH', exitCode: 2 });
     expect(error.message).not.toContain('wrong-pw-4567');
+    // No password anywhere: pg's own fallbacks ($PGPASSWORD, the password file) emptied for the test.
+    const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
+    delete process.env.PGPASSWORD;
+    process.env.PGPASSFILE = '/nonexistent/pgpass';
+    const none = await rejection(sql({ url, query: 'select * from t.events' }).check({ cwd: '/', env: {} })).finally(() => {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    });
+    expect(none).toMatchObject({ code: 'SQL_AUTH', exitCode: 2 });
+    expect(none.message).toContain('the server asks for a password and none was given');
   });
 
   it('fails with exit 1 and a resume hint when the connection is lost mid-read, and closes it when the reader stops early', async () => {

@@ -35,6 +35,18 @@ describe('the sql source on SQLite', () => {
     }]);
   });
 
+  it('keeps a column named __proto__ as a field, and counts a row\'s size in UTF-8 bytes', async () => {
+    const cwd = tmpDir();
+    database(cwd, 'p.db', `create table t (id integer, "__proto__" text, body text);
+      insert into t values (1, 'polluted?', 'ok'), (2, 'x', '${'é'.repeat(700)}')`);
+    const { items } = await drain(sql({ url: 'sqlite:p.db', query: 'select * from t', maxRecordBytes: 1200 }), { cwd });
+    expect(Object.getPrototypeOf(items[0]!.fields)).toBe(Object.prototype);
+    expect(Object.keys(items[0]!.fields!)).toEqual(['id', '__proto__', 'body']);
+    expect(JSON.parse(items[0]!.raw)).toEqual(JSON.parse('{"id":1,"__proto__":"polluted?","body":"ok"}'));
+    // 700 characters, 1400 bytes: over the limit although its length is not.
+    expect(items[1]!.error?.code).toBe('record_too_large');
+  });
+
   it('reads by an integer cursor beyond 2^53 without re-reading or skipping a row', async () => {
     const cwd = tmpDir();
     const file = database(cwd, 'seq.db', `create table t (id text, seq integer);
