@@ -4,7 +4,7 @@
 // cursor keeps its value with its storage class (integer, real, text, blob) for the next run.
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { BATCH_BYTES, checkCursorColumn, distinctColumns, MAX_BATCH_ROWS, rowBytes, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlParam, type SqlTarget } from './sql-common.js';
+import { BATCH_BYTES, checkCursorColumn, distinctColumns, MAX_BATCH_ROWS, RESUME_HINT, rowBytes, sqlError, type CursorRead, type RowBatch, type SqlBackend, type SqlParam, type SqlTarget } from './sql-common.js';
 import type { SourceState } from './source.js';
 
 /** How long to wait for a writer's lock on the file before giving up. */
@@ -115,9 +115,10 @@ function withDatabase<T>(target: SqlTarget, file: string, fn: (db: BetterSqlite3
 }
 
 function open(target: SqlTarget, file: string): BetterSqlite3.Database {
-  if (!fs.existsSync(file)) {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile()) {
     throw sqlError(target, {
-      kind: 'input', code: 'SQL_DATABASE', reason: `no SQLite file at ${file}`,
+      kind: 'input', code: 'SQL_DATABASE', reason: stat ? `${file} is not a file` : `no SQLite file at ${file}`,
       hint: 'Check the path after sqlite: in the URL; a relative path is resolved against the project directory.',
     });
   }
@@ -135,15 +136,18 @@ function guarded<T>(target: SqlTarget, fn: () => T): T {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const text = error instanceof Error ? error.message : String(error);
+    if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) {
+      throw sqlError(target, { kind: 'runtime', code: 'SQL_IO', reason: `${text} (${code})`, hint: `Check the disk the file is on. ${RESUME_HINT}`, cause: error });
+    }
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       throw sqlError(target, {
         kind: 'runtime', code: 'SQL_BUSY', reason: `the database stayed locked by a writer for ${BUSY_TIMEOUT_MS / 1000} s (${text})`,
-        hint: 'Re-run once the writer is done: a run that fails does not advance the cursor.', cause: error,
+        hint: `Re-run once the writer is done. ${RESUME_HINT}`, cause: error,
       });
     }
     const table = /no such table/i.test(text);
     throw sqlError(target, {
-      kind: 'input', code: table ? 'SQL_TABLE' : typeof code === 'string' && /CORRUPT|NOTADB/.test(code) ? 'SQL_DATABASE' : 'SQL_QUERY',
+      kind: 'input', code: table ? 'SQL_TABLE' : typeof code === 'string' && /CORRUPT|NOTADB|CANTOPEN/.test(code) ? 'SQL_DATABASE' : 'SQL_QUERY',
       reason: typeof code === 'string' ? `${text} (${code})` : text,
       hint: table
         ? 'Check the table name in the query; was the table dropped or renamed since the last run?'

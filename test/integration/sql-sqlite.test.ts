@@ -91,12 +91,14 @@ describe('the sql source on SQLite', () => {
   it('refuses at check, exit 2 naming the source and the query: missing file (not created), not a database, syntax error, missing table, two statements, duplicate columns', async () => {
     const cwd = tmpDir();
     database(cwd, 'ok.db', 'create table t (id integer, body text)');
+    fs.mkdirSync(path.join(cwd, 'dir.db'));
     fs.writeFileSync(path.join(cwd, 'notes.db'), 'this is not a database, just text long enough to fill a header '.repeat(4));
     const check = (url: string, query: string, cursor?: string) =>
       rejection(sql({ url, query, name: 'src', ...(cursor && { cursor: { column: cursor } }) }).check({ cwd }));
     const cases: Array<[Promise<Error & { code?: string; exitCode?: number }>, string, string]> = [
       [check('sqlite:missing.db', 'select * from t'), 'SQL_DATABASE', `no SQLite file at ${path.join(cwd, 'missing.db')}`],
       [check('sqlite:notes.db', 'select * from t'), 'SQL_DATABASE', 'file is not a database'],
+      [check('sqlite:dir.db', 'select * from t'), 'SQL_DATABASE', `${path.join(cwd, 'dir.db')} is not a file`],
       [check('sqlite:ok.db', 'selec * from t'), 'SQL_QUERY', 'near "selec": syntax error'],
       [check('sqlite:ok.db', 'select * from nope'), 'SQL_TABLE', 'no such table: nope'],
       [check('sqlite:ok.db', 'select 1; select 2'), 'SQL_QUERY', 'more than one statement'],
