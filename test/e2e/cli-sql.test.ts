@@ -109,6 +109,12 @@ describePostgres('arkive run of a Postgres source', (server) => {
     expect(again.rows).toMatchObject({ extracted: BULK, changed: BULK - partial });
     expect(sourceState(home)).not.toBe(cursorBefore);
 
+    // A dry run resolves env('DATABASE_URL') too, for its checks and for the scratch run it prices.
+    await pg.query(`update shop.orders set qty = 5, updated_at = now() where id = 1`);
+    const dry = await cli(['run', 'orders', '--dry-run', '--json']);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ sources: [{ name: 'orders', problem: null }], publish: { refusal: null } });
+
     // A URL without a password: pg finds it in the password file (PGPASSFILE, else ~/.pgpass).
     const pgpass = path.join(tmpDir(), 'pgpass');
     const noPassword = pg.url.replace(`:${encodeURIComponent(pg.password)}@`, '@');
