@@ -133,8 +133,8 @@ async function query(target: SqlTarget, conn: Conn, text: string): Promise<void>
 
 /** A connected client, or the error that says why not (bad credentials, unknown host: exit 2; unreachable: exit 1). */
 async function connect(target: SqlTarget, url: string): Promise<Conn> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: target.connectTimeoutMs, keepAlive: true, application_name: 'arkive' });
-  const conn: Conn = { client };
+  const conn: Conn = { client: newClient(target, url) };
+  const { client } = conn;
   // A connection lost while idle is reported here, not thrown at the next query: without a
   // listener the 'error' event would crash the process.
   client.on('error', (error) => { conn.lost = error; });
@@ -144,6 +144,18 @@ async function connect(target: SqlTarget, url: string): Promise<Conn> {
   } catch (error) {
     await client.end().catch(() => {});
     throw sqlError(target, connectProblem(error, target.connectTimeoutMs));
+  }
+}
+
+function newClient(target: SqlTarget, url: string): pg.Client {
+  try {
+    return new pg.Client({ connectionString: url, connectionTimeoutMillis: target.connectTimeoutMs, keepAlive: true, application_name: 'arkive' });
+  } catch (error) {
+    // The URL's options (sslmode, sslrootcert=…) are read here: a certificate file that is missing, say.
+    throw sqlError(target, {
+      kind: 'input', code: 'SQL_URL', reason: `the database URL's options are not usable: ${error instanceof Error ? error.message : String(error)}`,
+      hint: 'Check the options after ? in the URL (sslmode, sslrootcert, sslcert, sslkey): see https://node-postgres.com/features/ssl.', cause: error,
+    });
   }
 }
 

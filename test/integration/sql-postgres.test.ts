@@ -140,7 +140,10 @@ describePostgres('the sql source on PostgreSQL', (server) => {
     const host = await rejection(sql({ url: `postgres://u:${server().password}@no-such-host.invalid/db`, query }).check({ cwd: '/' }));
     expect(host).toMatchObject({ code: 'SQL_HOST', exitCode: 2 });
     expect(host.message).toContain('source "events" (postgres://u@no-such-host.invalid/db): unknown host');
-    for (const e of [database, host]) expect(JSON.stringify([e.message, e.hint])).not.toContain(server().password);
+    const cert = await rejection(sql({ url: `${server().url}?sslmode=verify-full&sslrootcert=/nonexistent/root.crt`, query }).check({ cwd: '/' }));
+    expect(cert).toMatchObject({ code: 'SQL_URL', exitCode: 2 });
+    expect(cert.message).toContain("the database URL's options are not usable: ENOENT");
+    for (const e of [database, host, cert]) expect(JSON.stringify([e.message, e.hint])).not.toContain(server().password);
   });
 
   it('refuses at check, exit 2: a syntax error, a missing table, a missing or unorderable cursor column, a query that writes, duplicate columns', async () => {
