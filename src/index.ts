@@ -25,3 +25,5 @@ export type { ModelSpec, PreviousModel, TrainContext, TrainResult } from './pipe
 export { trainSentiment, SENTIMENT_CLASSES } from './pipeline/train/sentiment.js';
 export { safetensorsBytes, writeSafetensors } from './snapshot/safetensors-writer.js';
 export { readSafetensors, toFloat32, toFloat64 } from './snapshot/safetensors-reader.js';
+export { sql } from './pipeline/sql-extractor.js';
+export type { SqlOptions, SqlParam } from './pipeline/sql-extractor.js';

@@ -25,11 +25,12 @@ export interface DryRunOptions {
 type SourceCheck = RunPlan['sources'][number] & { problem: string | null; bytes?: number | undefined };
 
 export async function dryRunCommand(options: DryRunOptions, system: System, pipeline: Pipeline): Promise<number> {
-  const { cwd, sourceEnv: env } = system.config;
-  const plan = planRun(pipeline, { cwd, env });
+  // env: what sources' env('NAME') references resolve against, as in a real run.
+  const ctx = { cwd: system.config.cwd, env: system.config.sourceEnv };
+  const plan = planRun(pipeline, ctx);
   const checks = await Promise.all(pipeline.sources.map(async (s) => {
     try {
-      return { ...(await s.check({ cwd, env })), problem: null };
+      return { ...(await s.check(ctx)), problem: null };
     } catch (error) {
       return { problem: (error as Error).message };
     }

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --rows N] [-- --only ingest|ingest-parquet|publish|get|checkpoint|rss]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --pg-rows N] [-- --only ingest|ingest-parquet|publish|get|checkpoint|rss|ingest-postgres|incremental-1pct]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
@@ -7,6 +7,7 @@ import { benchPublish } from './publish.js';
 import { benchGet } from './get.js';
 import { benchCheckpoint } from './checkpoint.js';
 import { benchRss } from './rss.js';
+import { benchIncremental, benchIngestPostgres } from './postgres.js';
 import type { Figure } from './figure.js';
 
 function option(name: string): string | undefined {
@@ -23,6 +24,8 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   get: () => benchGet(Number(option('--get-mb') ?? 64)),
   checkpoint: () => benchCheckpoint(Number(option('--checkpoint-gib') ?? 1)),
   rss: () => benchRss(),
+  'ingest-postgres': () => benchIngestPostgres(Number(option('--pg-rows') ?? 1_000_000)),
+  'incremental-1pct': () => benchIncremental(Number(option('--pg-rows') ?? 1_000_000)),
 };
 const figures: Figure[] = [];
 for (const [name, run] of Object.entries(suites)) {
