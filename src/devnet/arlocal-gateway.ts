@@ -33,6 +33,7 @@ import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { keepAliveLonger } from './bundler-http.js';
 import { heldDataRoute, ID_ROUTE_PATH, RAW_ROUTE_PATH, rawDataRoute, type HeldDataLookup, type RawRouteContext } from './arlocal-raw-route.js';
 
 export interface ArLocalGatewayOptions {
@@ -230,7 +231,7 @@ export class ArLocalGateway {
     const { host } = this.options;
     return new Promise<number>((resolve, reject) => {
       arlocal.app.listen = (port: unknown) => {
-        const server = http.createServer(arlocal.app.callback());
+        const server = keepAliveLonger(http.createServer(arlocal.app.callback()));
         server.once('error', reject);
         server.once('listening', () => resolve((server.address() as AddressInfo).port));
         server.listen(Number(port), host);

@@ -4,6 +4,20 @@ import { createWriteStream } from 'node:fs';
 import type http from 'node:http';
 import { BundlerError } from './bundler-intake.js';
 
+/**
+ * Idle keep-alive sockets are closed by the server only after this long. Node's clients
+ * (the SDKs' axios, fetch) keep idle sockets 5 s and Node's server closes them after 5 s too:
+ * a request sent on a socket just as the server closes it fails with ECONNRESET, which
+ * happened under load (a balance() call after a 5 s pause). Outlasting the clients' idle
+ * timeout means the client always lets a socket go first.
+ */
+export const KEEP_ALIVE_MS = 30_000;
+
+export function keepAliveLonger(server: http.Server): http.Server {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  return server;
+}
+
 export function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });

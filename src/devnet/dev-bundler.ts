@@ -28,6 +28,7 @@ import { BundlePoster, type BundleGateway, type BundleItem } from './bundle-post
 import { BundlerAccounts } from './bundler-accounts.js';
 import { BundlerIntake } from './bundler-intake.js';
 import { BundlerRoutes } from './bundler-routes.js';
+import { keepAliveLonger } from './bundler-http.js';
 import { BundlerStore } from './bundler-store.js';
 import { ChunkUploads } from './chunk-uploads.js';
 import type { Funding } from './dev-pricing.js';
@@ -114,7 +115,7 @@ export class DevBundler {
       intake, store: this.store, uploads: this.uploads, accounts, address: this.options.wallet.address, publicKey: this.options.wallet.jwk.n,
       gatewayUrl: this.options.gateway.url, maxItemBytes: this.options.maxItemBytes, flush: () => this.flush(), log: this.options.log,
     });
-    const server = http.createServer(routes.handle);
+    const server = keepAliveLonger(http.createServer(routes.handle));
     this.boundPort = await listen(server, this.options.port, this.options.host);
     this.server = server;
     if (this.store.pendingIds().length > 0) this.schedule(0);
