@@ -27,11 +27,4 @@ export class SourceStateRepo {
       }
     });
   }
-
-  /** Forgets the pipeline's states (a source removed from the pipeline, a reset). */
-  async clear(pipeline: string, sources?: readonly string[]): Promise<void> {
-    let query = this.database.db.deleteFrom('source_state').where('pipeline', '=', pipeline);
-    if (sources) query = query.where('source', 'in', sources.length ? [...sources] : ['']);
-    await query.execute();
-  }
 }

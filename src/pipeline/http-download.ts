@@ -28,9 +28,8 @@ export interface DownloadSpec {
   onBytes?: ((bytes: number, total: number | null) => void) | undefined;
 }
 
-export type Download =
-  | { kind: 'not-modified' }
-  | { kind: 'body'; bytes: number; sha256: string; etag?: string | undefined; lastModified?: string | undefined; decoded: boolean };
+/** A 304, or the body the last exchange wrote (as http-request.ts describes it). */
+export type Download = { kind: 'not-modified' } | Extract<Answer, { kind: 'body' }>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
