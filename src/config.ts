@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BundlerKind } from './archive/uploader.js';
 import { parseFunding, parseWinston, type DevPricing, type Funding } from './devnet/dev-pricing.js';
+import { describeLocation, type DatabaseLocation } from './db/dialect.js';
 import { UsageError } from './errors.js';
 
 export type NetworkName = 'local' | 'custom' | 'arweave';
@@ -27,6 +28,8 @@ export interface GlobalOptions {
   /** Gateway aoconnect reads process and module metadata from (default: the primary gateway). */
   aoGateway?: string | undefined;
   registry?: string | undefined;
+  /** A shared database's URL (postgres://…) given with --database; default the home's SQLite file. */
+  database?: string | undefined;
 }
 
 /** Where the AO registry lives: a messenger and compute unit, and the registry's process ID. */
@@ -59,7 +62,10 @@ export interface NetworkConfig {
 export interface Config {
   cwd: string;
   home: string;
+  /** The home's SQLite file (the database unless `database` says Postgres; a dry run's copy comes from it). */
   dbFile: string;
+  /** Where the state lives: the home's SQLite file, or a shared Postgres (--database, $ARKIVE_DATABASE). */
+  database: DatabaseLocation;
   cacheDir: string;
   devnetDir: string;
   /** How long a run's lock outlives its last heartbeat ($ARKIVE_LEASE_TTL_MS, default 60 s). */
@@ -109,6 +115,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     cwd,
     home,
     dbFile: path.join(home, 'arkive.db'),
+    database: databaseLocation(options.database || env.ARKIVE_DATABASE, path.join(home, 'arkive.db'), options.database ? '--database' : '$ARKIVE_DATABASE'),
     cacheDir: path.join(home, 'cache'),
     devnetDir: path.join(home, 'devnet'),
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
@@ -119,6 +126,25 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     devnetPricing: devnetPricing(env.ARKIVE_DEVNET_PRICE_PER_BYTE, env.ARKIVE_DEVNET_FUND),
     sourceEnv: env,
   };
+}
+
+/** The home's SQLite file by default; a postgres:// URL puts every table in that database. */
+function databaseLocation(url: string | undefined, homeFile: string, from: string): DatabaseLocation {
+  if (!url) return { dialect: 'sqlite', file: homeFile };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol) || !parsed.hostname && !parsed.searchParams.has('host')) {
+    throw new UsageError({
+      code: 'BAD_DATABASE',
+      message: `${from} is not a PostgreSQL URL: ${describeLocation({ dialect: 'postgres', url })}`,
+      hint: 'Give postgres://USER:PASSWORD@HOST:PORT/DATABASE (the password may come from $PGPASSWORD instead), or leave it out to use the home\'s SQLite file.',
+    });
+  }
+  return { dialect: 'postgres', url };
 }
 
 function devnetPricing(price: string | undefined, fund: string | undefined): DevPricing {

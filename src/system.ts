@@ -9,11 +9,12 @@ import type { Uploader } from './archive/uploader.js';
 import { addressOf, readWallet } from './archive/wallet.js';
 import type { AoIndex } from './ao/ao-index.js';
 import { requirePublishing, resolveConfig, resolveNetwork, type AoConfig, type Config, type GlobalOptions, type NetworkConfig } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase, type Database, type OpenOptions } from './db/database.js';
+import type { DatabaseLocation } from './db/dialect.js';
 import { QuarantineRepo } from './db/quarantine-repo.js';
 import { RecordsRepo } from './db/records-repo.js';
 import { ReleasesRepo } from './db/releases-repo.js';
-import { LeasesRepo } from './db/leases-repo.js';
+import type { Leases } from './db/leases.js';
 import { TicksRepo } from './db/ticks-repo.js';
 import { RunsRepo } from './db/runs-repo.js';
 import { SpendRepo } from './db/spend-repo.js';
@@ -34,7 +35,7 @@ export interface Store {
   uploads: UploadsRepo;
   releases: ReleasesRepo;
   models: ModelsRepo;
-  leases: LeasesRepo;
+  leases: Leases;
   ticks: TicksRepo;
   spend: SpendRepo;
   sourceStates: SourceStateRepo;
@@ -46,8 +47,11 @@ export interface System {
   pipelines: PipelineRegistry;
   /** The network settings (resolved on first use: only network commands need them valid). */
   network(): NetworkConfig;
-  /** Opens (creating and migrating on first use) the home's database, or another file (a dry run's scratch copy). */
-  openStore(dbFile?: string): Promise<Store>;
+  /**
+   * Opens the configured database (the home's SQLite file, created and migrated on first use,
+   * or the shared Postgres), or another file (a dry run's scratch copy).
+   */
+  openStore(dbFile?: string, options?: OpenOptions): Promise<Store>;
   /** Connects to the network: on `local`, to the home's devnet server (started when none runs). */
   openNetwork(): Promise<NetworkSession>;
   /** Gateways and trusted publishers for retrieval, without starting anything until needed. */
@@ -69,7 +73,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     config,
     pipelines: new PipelineRegistry({ cwd: config.cwd }),
     network: () => (network ??= resolveNetwork(options, env)),
-    openStore: (dbFile) => openStore(dbFile ?? config.dbFile),
+    openStore: (dbFile, opts) => openStore(dbFile ? { dialect: 'sqlite', file: dbFile } : config.database, opts),
     openNetwork: () => openNetwork(config, system.network()),
     openReader: () => openReader(config, system.network()),
     openIndex: () => openIndex(config, system.network()),
@@ -93,9 +97,19 @@ function killAt(point: string): (reached: string) => void {
   };
 }
 
-async function openStore(dbFile: string): Promise<Store> {
-  const database = await openDatabase(dbFile);
-  const leases = new LeasesRepo(dbFile);
+export async function openStore(location: DatabaseLocation, options?: OpenOptions): Promise<Store> {
+  const database = await openDatabase(location, options);
+  const leases = await openLeases(database, location);
+  return storeOf(database, leases);
+}
+
+/** SQLite leases use a connection of their own (sqlite-leases.ts); Postgres's share the pool. */
+async function openLeases(database: Database, location: DatabaseLocation): Promise<Leases> {
+  if (location.dialect === 'sqlite') return new (await import('./db/sqlite-leases.js')).SqliteLeases(location.file);
+  return new (await import('./db/postgres-leases.js')).PostgresLeases(database.db);
+}
+
+function storeOf(database: Database, leases: Leases): Store {
   return {
     database,
     runs: new RunsRepo(database),
@@ -109,7 +123,7 @@ async function openStore(dbFile: string): Promise<Store> {
     spend: new SpendRepo(database),
     sourceStates: new SourceStateRepo(database),
     close: async () => {
-      leases.close();
+      await leases.close();
       await database.close();
     },
   };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, UsageError } from '../errors.js';
-import { crontabLines, networkFlags } from '../pipeline/crontab.js';
+import { crontabLines, databaseFlags, networkFlags } from '../pipeline/crontab.js';
 import { createSystem } from '../system.js';
 import { printJson } from './io.js';
 import type { CommandOptions } from './options.js';
@@ -23,7 +23,7 @@ export async function cronCommand(options: CommandOptions): Promise<number> {
   }
   const lines = crontabLines({
     pipelines: scheduled, cwd: system.config.cwd, home: system.config.home,
-    node: process.execPath, bin: BIN, options: networkFlags(system.network()),
+    node: process.execPath, bin: BIN, options: [...databaseFlags(system.config.database), ...networkFlags(system.network())],
   });
   if (options.json) printJson(options.io, { lines });
   else options.io.out(lines.join('\n'));

@@ -30,6 +30,7 @@ interface Globals {
   aoCu?: string;
   aoGateway?: string;
   registry?: string;
+  database?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -76,6 +77,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .option('--ao-cu <url>', 'AO compute unit for the registry ($ARKIVE_AO_CU)')
     .option('--ao-gateway <url>', 'gateway with AO process and module metadata (default: the primary gateway; $ARKIVE_AO_GATEWAY)')
     .option('--registry <pid>', 'process ID of the AO registry ($ARKIVE_REGISTRY)')
+    .option('--database <url>', "shared PostgreSQL database for all state (default: the home's SQLite file; $ARKIVE_DATABASE)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run arkive --help for usage)');
@@ -86,7 +88,7 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
       cwd: g.cwd ?? process.cwd(), home: g.home, json: g.json, quiet: g.quiet, env, io,
       network: g.network, gateway: g.gateway, bundler: g.bundler, bundlerKind: g.bundlerKind, paymentUrl: g.paymentUrl,
       wallet: g.wallet, trust: g.trust,
-      aoMu: g.aoMu, aoCu: g.aoCu, aoGateway: g.aoGateway, registry: g.registry,
+      aoMu: g.aoMu, aoCu: g.aoCu, aoGateway: g.aoGateway, registry: g.registry, database: g.database,
     };
   };
   const action = <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>

@@ -19,7 +19,7 @@ export async function quarantineCommand(options: QuarantineCommandOptions): Prom
     }
     if (options.run !== undefined && !(await store.runs.get(runId))) {
       throw new UsageError({
-        code: 'RUN_UNKNOWN', message: `no run ${JSON.stringify(runId)} in ${store.database.file}`,
+        code: 'RUN_UNKNOWN', message: `no run ${JSON.stringify(runId)} in ${store.database.where}`,
         hint: 'List the run IDs of this home with arkive runs (or pass --home for another home).',
       });
     }

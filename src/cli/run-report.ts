@@ -1,6 +1,6 @@
 // What every run reporter (run-reporter.ts, tty-reporter.ts) implements and shares: kept
 // apart from both so the two reporters do not import each other.
-import type { Lease } from '../db/leases-repo.js';
+import type { Lease } from '../db/leases.js';
 import type { ArkiveError } from '../errors.js';
 import type { RunResult } from '../pipeline/execute.js';
 import type { RunObserver, RunStage } from '../pipeline/run-events.js';

@@ -1,7 +1,7 @@
 // How `arkive run` and `arkive schedule` report a run: progress bars and a summary on a
 // terminal; one JSON object per line (pino) for cron mail and log shippers; nothing but
 // errors with --quiet. Every failed run ends with a line saying what failed and how to resume.
-import type { Lease } from '../db/leases-repo.js';
+import type { Lease } from '../db/leases.js';
 import type { ArkiveError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { RunResult } from '../pipeline/execute.js';

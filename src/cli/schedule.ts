@@ -36,7 +36,7 @@ export async function scheduleCommand(options: ScheduleCommandOptions): Promise<
     runTick: (pipeline) => runTick(pipeline, { system, store, options, mode, signal: stop.signal, openNetwork }),
   });
   try {
-    scheduler.start();
+    await scheduler.start();
     await stopped;
     await scheduler.stop();
   } finally {

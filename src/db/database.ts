@@ -1,66 +1,135 @@
-// Opens the working database of a home: one better-sqlite3 connection in WAL mode, wrapped
-// by kysely for everything but the per-row hot path, and migrated to the latest schema.
-import fs from 'node:fs';
-import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+// The working database: a typed kysely handle over either dialect, at the schema this arkive
+// knows. The home's SQLite file migrates itself on open (one machine, one arkive). A shared
+// Postgres database is migrated only by `arkive db migrate`: a team controls its schema, and
+// runners of several versions may share it; a runner refuses a database that is behind
+// (DB_NOT_MIGRATED) or was migrated by a newer arkive (DB_TOO_NEW).
+import type BetterSqlite3 from 'better-sqlite3';
+import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
 import { RuntimeFailure } from '../errors.js';
-import { migrations } from './migrations.js';
+import { describeLocation, type DatabaseLocation, type Dialect } from './dialect.js';
+import { MIGRATION_NAMES, migrationsFor } from './migrations.js';
 import type { Schema } from './schema.js';
 
 export interface Database {
-  /** Typed query builder for ordinary queries. */
+  /** Typed query builder for every query (both dialects). */
   db: Kysely<Schema>;
-  /** The raw connection, for prepared statements on hot paths and synchronous transactions. */
-  sqlite: BetterSqlite3.Database;
-  file: string;
+  dialect: Dialect;
+  /** The SQLite file or the Postgres URL without its password (for messages). */
+  where: string;
+  /** SQLite only: the raw connection, for prepared statements on the load's hot path. */
+  sqlite?: BetterSqlite3.Database | undefined;
   close(): Promise<void>;
 }
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
-export async function openDatabase(file: string): Promise<Database> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let sqlite: BetterSqlite3.Database;
-  try {
-    sqlite = new BetterSqlite3(file);
-    sqlite.pragma('journal_mode = WAL');
-    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the
-    // last commits), which is what a resumable pipeline needs, at a fraction of FULL's cost.
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    // 64 MiB of page cache: loads touch the records b-tree all over once it outgrows 2 MiB.
-    sqlite.pragma('cache_size = -65536');
-    sqlite.pragma('busy_timeout = 10000');
-  } catch (error) {
-    throw new RuntimeFailure({
-      code: 'DB_OPEN',
-      message: `cannot open the database ${file}: ${(error as Error).message}`,
-      hint: 'Check that the home directory is writable and the file is an arkive database (or pass another --home).',
-      cause: error,
-    });
-  }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db, file);
-  return { db, sqlite, file, close: () => db.destroy() };
+export interface OpenOptions {
+  /** Postgres: migrate on open (tests, `arkive db migrate`); default: refuse a database that is behind. */
+  migrate?: boolean;
 }
 
-async function migrate(db: Kysely<Schema>, file: string): Promise<void> {
-  let { error } = await new Migrator({ db, provider }).migrateToLatest();
-  // Two processes opening a fresh home at once (two cron jobs) race to migrate it; the loser
-  // fails on a table the winner just made. Each migration is one transaction, so the loser
-  // lost nothing: once the winner is done, migrating again finds nothing left to do.
-  for (let attempt = 1; error && attempt <= 5; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
-    ({ error } = await new Migrator({ db, provider }).migrateToLatest());
+export interface SchemaStatus {
+  dialect: Dialect;
+  where: string;
+  applied: string[];
+  pending: string[];
+  /** Applied by a newer arkive: migrations this one does not know. */
+  unknown: string[];
+}
+
+/** `location`: a SQLite file's path, or where the database is. */
+export async function openDatabase(where: string | DatabaseLocation, options: OpenOptions = {}): Promise<Database> {
+  const location: DatabaseLocation = typeof where === 'string' ? { dialect: 'sqlite', file: where } : where;
+  const database = location.dialect === 'sqlite'
+    ? (await import('./sqlite-database.js')).openSqlite(location.file)
+    : (await import('./postgres-database.js')).openPostgres(location.url);
+  try {
+    const status = await schemaStatus(database);
+    if (status.unknown.length) throw tooNew(status);
+    if (status.pending.length) {
+      if (database.dialect === 'postgres' && !options.migrate) throw notMigrated(status);
+      await migrate(database);
+    }
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
   }
-  if (error) {
-    await db.destroy();
+}
+
+/** Which of this arkive's migrations the database has, lacks, and which it has that this one does not know. */
+export async function schemaStatus(database: Database): Promise<SchemaStatus> {
+  const infos = await migrator(database).getMigrations().catch((error: unknown) => {
+    throw unreadable(database, error);
+  });
+  const applied = infos.filter((m) => m.executedAt).map((m) => m.name);
+  const executed = await executedNames(database);
+  return {
+    dialect: database.dialect, where: database.where, applied,
+    pending: infos.filter((m) => !m.executedAt).map((m) => m.name),
+    unknown: executed.filter((name) => !MIGRATION_NAMES.includes(name)),
+  };
+}
+
+/** Applies the pending migrations (kysely's Migrator: one transaction each, under a lock on Postgres). */
+export async function migrate(database: Database): Promise<string[]> {
+  let result = await migrator(database).migrateToLatest();
+  // Two processes opening a fresh SQLite home at once (two cron jobs) race to migrate it; the
+  // loser fails on a table the winner just made. Each migration is one transaction, so the loser
+  // lost nothing: once the winner is done, migrating again finds nothing left to do.
+  for (let attempt = 1; result.error && attempt <= 5; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    result = await migrator(database).migrateToLatest();
+  }
+  if (result.error) {
+    const error = result.error as Error;
     throw new RuntimeFailure({
       code: 'DB_MIGRATE',
-      message: `cannot migrate the database ${file}: ${(error as Error).message ?? String(error)}`,
-      hint: 'The database may be from a newer arkive or damaged. Upgrade arkive, or move the file away to start a fresh home.',
+      message: `cannot migrate the database ${database.where}: ${error.message ?? String(error)}`,
+      hint: 'The database may be damaged or from a newer arkive. Upgrade arkive, or point --home/--database elsewhere to start afresh.',
       cause: error,
     });
   }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+function migrator(database: Database): Migrator {
+  const migrations = migrationsFor(database.dialect);
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  return new Migrator({ db: database.db, provider });
+}
+
+/** Names in kysely's migration table (none when the table does not exist yet). */
+async function executedNames(database: Database): Promise<string[]> {
+  const tables = await database.db.introspection.getTables();
+  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+  const db = database.db as unknown as Kysely<{ kysely_migration: { name: string } }>;
+  return (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r) => r.name);
+}
+
+function tooNew(status: SchemaStatus): RuntimeFailure {
+  return new RuntimeFailure({
+    code: 'DB_TOO_NEW',
+    message: `the database ${status.where} was migrated by a newer arkive: it has migrations this one does not know (${status.unknown.join(', ')})`,
+    hint: 'Upgrade arkive on this machine to the version the other runners use (`arkive db status` shows the schema).',
+  });
+}
+
+function notMigrated(status: SchemaStatus): RuntimeFailure {
+  return new RuntimeFailure({
+    code: 'DB_NOT_MIGRATED',
+    message: `the database ${status.where} lacks ${status.pending.length} of this arkive's migrations (${status.pending.join(', ')})`,
+    hint: 'A shared database is migrated explicitly: run `arkive db migrate --database <url>` once (it is safe while runners of the older schema wait).',
+  });
+}
+
+function unreadable(database: Database, error: unknown): RuntimeFailure {
+  return new RuntimeFailure({
+    code: 'DB_OPEN',
+    message: `cannot read the schema of the database ${database.where}: ${(error as Error).message}`,
+    hint: database.dialect === 'postgres'
+      ? 'Check the URL, that the server runs and accepts this user (password, pg_hba.conf), and that the database exists.'
+      : 'Check that the file is an arkive database (or pass another --home).',
+    cause: error,
+  });
+}
+
+export { describeLocation };

@@ -1,9 +1,34 @@
 // Schema migrations, applied in name order by kysely's Migrator the first time a home is
-// used and whenever a newer arkive opens an older home. Never edit a released migration:
-// add a new one.
-import { sql, type Kysely, type Migration } from 'kysely';
+// used and whenever a newer arkive opens an older home (a shared Postgres database: by
+// `arkive db migrate`). Never edit a released migration: add a new one.
+//
+// One set of migrations for both dialects; where SQLite and PostgreSQL need different SQL,
+// the column types come from `types(dialect)` (SQLite's are what they always were, so a home
+// made before Postgres support has exactly the schema a new one gets).
+import { sql, type ColumnDataType, type Expression, type Kysely, type Migration } from 'kysely';
+import type { Dialect } from './dialect.js';
 
-const foundation: Migration = {
+type ColumnType = ColumnDataType | Expression<unknown>;
+
+interface Types {
+  /** Bytes. */
+  blob: ColumnType;
+  /** Byte counts and millisecond times: Postgres's integer is 32-bit and overflows at 2 GiB. */
+  big: ColumnType;
+  /**
+   * Record keys: compared and ordered bytewise (code point order) as SQLite's BINARY does,
+   * whatever the server's locale, so key order (and so every chunk's rows) is the same on both.
+   */
+  key: ColumnType;
+}
+
+function types(dialect: Dialect): Types {
+  return dialect === 'postgres'
+    ? { blob: 'bytea', big: 'bigint', key: sql`text collate "C"` }
+    : { blob: 'blob', big: 'integer', key: 'text' };
+}
+
+const foundation = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('runs')
@@ -13,13 +38,13 @@ const foundation: Migration = {
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('started_at', 'text', (c) => c.notNull())
       .addColumn('finished_at', 'text')
-      .addColumn('duration_ms', 'integer')
-      .addColumn('extracted', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('loaded', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('changed', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('quarantined', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('duplicates', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('removed', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('duration_ms', t.big)
+      .addColumn('extracted', t.big, (c) => c.notNull().defaultTo(0))
+      .addColumn('loaded', t.big, (c) => c.notNull().defaultTo(0))
+      .addColumn('changed', t.big, (c) => c.notNull().defaultTo(0))
+      .addColumn('quarantined', t.big, (c) => c.notNull().defaultTo(0))
+      .addColumn('duplicates', t.big, (c) => c.notNull().defaultTo(0))
+      .addColumn('removed', t.big, (c) => c.notNull().defaultTo(0))
       .addColumn('error_code', 'text')
       .addColumn('error_message', 'text')
       .execute();
@@ -30,7 +55,7 @@ const foundation: Migration = {
     await db.schema
       .createTable('records')
       .addColumn('dataset', 'text', (c) => c.notNull())
-      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('key', t.key, (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .addColumn('data', 'text', (c) => c.notNull())
       .addColumn('origin', 'text', (c) => c.notNull())
@@ -38,40 +63,42 @@ const foundation: Migration = {
       .addColumn('changed_run', 'text', (c) => c.notNull())
       .addColumn('seen_run', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('records_pk', ['dataset', 'key'])
-      .modifyEnd(sql`without rowid`)
+      .$call((table) => (dialect === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table))
       .execute();
 
     await db.schema
       .createTable('quarantine')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .$call((table) => (dialect === 'sqlite'
+        ? table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        : table.addColumn('id', 'bigserial', (c) => c.primaryKey())))
       .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id'))
       .addColumn('pipeline', 'text', (c) => c.notNull())
       .addColumn('source', 'text', (c) => c.notNull())
       .addColumn('location', 'text', (c) => c.notNull())
       .addColumn('line', 'integer')
       .addColumn('raw', 'text', (c) => c.notNull())
-      .addColumn('raw_bytes', 'blob')
+      .addColumn('raw_bytes', t.blob)
       .addColumn('reason', 'text', (c) => c.notNull())
       .addColumn('message', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('quarantine_by_run').on('quarantine').columns(['run_id', 'reason']).execute();
   },
-};
+});
 
 // The upload ledger and the releases. A file is identified by (owner, sha256): whoever signs
 // it, the same bytes are archived once. A release is pending from the moment its version is
 // assigned until its manifest is archived; only then is it committed and visible.
-const publishing: Migration = {
+const publishing = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('uploads')
       .addColumn('owner', 'text', (c) => c.notNull())
       .addColumn('sha256', 'text', (c) => c.notNull())
-      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('size', t.big, (c) => c.notNull())
       .addColumn('kind', 'text', (c) => c.notNull())
       .addColumn('state', 'text', (c) => c.notNull())
       .addColumn('item_id', 'text')
-      .addColumn('header', 'blob')
+      .addColumn('header', t.blob)
       .addColumn('upload_id', 'text')
       .addColumn('receipt', 'text')
       .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
@@ -94,9 +121,9 @@ const publishing: Migration = {
       .addColumn('parent', 'text')
       .addColumn('owner', 'text', (c) => c.notNull())
       .addColumn('run_id', 'text', (c) => c.notNull())
-      .addColumn('rows', 'integer', (c) => c.notNull())
-      .addColumn('bytes', 'integer', (c) => c.notNull())
-      .addColumn('card', 'blob', (c) => c.notNull())
+      .addColumn('rows', t.big, (c) => c.notNull())
+      .addColumn('bytes', t.big, (c) => c.notNull())
+      .addColumn('card', t.blob, (c) => c.notNull())
       .addColumn('files', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('committed_at', 'text')
@@ -106,11 +133,11 @@ const publishing: Migration = {
     await db.schema.alterTable('runs').addColumn('version', 'integer').execute();
     await db.schema.alterTable('runs').addColumn('content_id', 'text').execute();
   },
-};
+});
 
 // Trained models: hyperparameters and metrics per model version, and every tensor of its
 // checkpoint, so arkive can list and compare models and warm-start from the database.
-const models: Migration = {
+const models = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('models')
@@ -133,15 +160,15 @@ const models: Migration = {
       .addColumn('tensor', 'text', (c) => c.notNull())
       .addColumn('dtype', 'text', (c) => c.notNull())
       .addColumn('shape', 'text', (c) => c.notNull())
-      .addColumn('data', 'blob', (c) => c.notNull())
+      .addColumn('data', t.blob, (c) => c.notNull())
       .addPrimaryKeyConstraint('model_tensors_pk', ['network', 'name', 'version', 'file', 'tensor'])
       .execute();
   },
-};
+});
 
 // Cron-grade operation: one lease per pipeline (who runs it, alive until when) and the
 // scheduler's record of every tick it handled, so a tick never runs twice.
-const operation: Migration = {
+const operation = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('leases')
@@ -149,9 +176,9 @@ const operation: Migration = {
       .addColumn('run_id', 'text', (c) => c.notNull())
       .addColumn('pid', 'integer', (c) => c.notNull())
       .addColumn('host', 'text', (c) => c.notNull())
-      .addColumn('acquired_at', 'integer', (c) => c.notNull())
-      .addColumn('heartbeat_at', 'integer', (c) => c.notNull())
-      .addColumn('expires_at', 'integer', (c) => c.notNull())
+      .addColumn('acquired_at', t.big, (c) => c.notNull())
+      .addColumn('heartbeat_at', t.big, (c) => c.notNull())
+      .addColumn('expires_at', t.big, (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('schedule_ticks')
@@ -164,52 +191,52 @@ const operation: Migration = {
       .addPrimaryKeyConstraint('schedule_ticks_pk', ['pipeline', 'tick_at'])
       .execute();
   },
-};
+});
 
 // Which AO registry a release was registered in: an unchanged re-run then need not start or
 // reach AO at all to know its release is indexed.
-const indexing: Migration = {
+const indexing = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema.alterTable('releases').addColumn('indexed_in', 'text').execute();
   },
-};
+});
 
 // The commit point: a release's manifest is signed and recorded (ID and bytes) before it is
 // posted, so its number is never given to other content; and the attestations a wallet made,
 // so a re-run never attests twice while the gateway has not indexed the first ones yet.
-const commitPoint: Migration = {
+const commitPoint = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema.alterTable('releases').addColumn('manifest_id', 'text').execute();
-    await db.schema.alterTable('releases').addColumn('manifest', 'blob').execute();
+    await db.schema.alterTable('releases').addColumn('manifest', t.blob).execute();
     await db.schema
       .createTable('attestations')
       .addColumn('owner', 'text', (c) => c.notNull())
       .addColumn('item_id', 'text', (c) => c.notNull())
       .addColumn('attestation_id', 'text', (c) => c.notNull())
-      .addColumn('raw', 'blob')
+      .addColumn('raw', t.blob)
       .addColumn('state', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('attestations_pk', ['owner', 'item_id'])
       .execute();
   },
-};
+});
 
 // A chunk's rows key (its canonical rows sha256 and content type, dedup.ts) beside its stored
 // sha256: chunks are deduplicated by their rows, so one compressed by another zlib (other
 // bytes, same rows) is still found.
-const rowsKey: Migration = {
+const rowsKey = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema.alterTable('uploads').addColumn('rows_key', 'text').execute();
     await db.schema.createIndex('uploads_by_rows').on('uploads').columns(['owner', 'rows_key']).execute();
   },
-};
+});
 
 // What each run paid: one row per item it posted, with the price quoted for it before the
 // upload (winston as a decimal string: bigint-exact, summed in code, never as a float). The
 // row is written in the same transaction as the item's ledger row turning `posted`, so a
 // killed run's payments are kept and an item re-posted by a resumed run is never counted
 // twice (one row per owner and content, like the ledger).
-const spend: Migration = {
+const spend = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('spend')
@@ -222,7 +249,7 @@ const spend: Migration = {
       .addColumn('network', 'text', (c) => c.notNull())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('version', 'integer', (c) => c.notNull())
-      .addColumn('item_bytes', 'integer', (c) => c.notNull())
+      .addColumn('item_bytes', t.big, (c) => c.notNull())
       .addColumn('winston', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('spend_pk', ['owner', 'sha256'])
@@ -230,14 +257,14 @@ const spend: Migration = {
     await db.schema.createIndex('spend_by_run').on('spend').column('run_id').execute();
     await db.schema.createIndex('spend_by_pipeline').on('spend').columns(['pipeline', 'created_at']).execute();
   },
-};
+});
 
 // Incremental sources: the state each source left at the last committed run (a cursor, an
 // ETag), and which source last gave each record, so that a run removes the unseen records of
 // the sources it read in full only (an incremental or unchanged source's records stay).
 // Records from before this migration have source '': the next run reads every source in full
 // (no state yet) and sets it.
-const sources: Migration = {
+const sources = (t: Types, dialect: Dialect): Migration => ({
   async up(db: Kysely<any>) {
     await db.schema
       .createTable('source_state')
@@ -250,9 +277,18 @@ const sources: Migration = {
       .execute();
     await db.schema.alterTable('records').addColumn('source', 'text', (c) => c.notNull().defaultTo('')).execute();
   },
-};
+});
 
-export const migrations: Record<string, Migration> = {
+// Several runners on one database: a run's claim on an upload (uploads-repo.ts claim), so a
+// second runner waits for the first to post the item instead of signing and paying for
+// another copy; the claim lapses with the claiming run's lease.
+const shared = (_t: Types, _dialect: Dialect): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('uploads').addColumn('claim_run', 'text').execute();
+  },
+});
+
+const ALL = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
   '0003_models': models,
@@ -262,4 +298,14 @@ export const migrations: Record<string, Migration> = {
   '0007_rows_key': rowsKey,
   '0008_spend': spend,
   '0009_sources': sources,
+  '0010_shared': shared,
 };
+
+/** The migrations for one dialect, by name (applied in name order). */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  const t = types(dialect);
+  return Object.fromEntries(Object.entries(ALL).map(([name, make]) => [name, make(t, dialect)]));
+}
+
+/** Names of every migration this arkive knows, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(ALL);

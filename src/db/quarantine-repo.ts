@@ -1,5 +1,6 @@
 // Rows that could not be loaded, each with the run, source, location, the raw text (and
 // raw bytes when the text was not valid UTF-8) and a reason code. Nothing is dropped silently.
+// A run adds them with its records, in the same batch transaction (record-batch.ts).
 import type { Database } from './database.js';
 
 export interface QuarantineEntry {
@@ -20,19 +21,6 @@ export interface QuarantineRow extends QuarantineEntry {
 
 export class QuarantineRepo {
   constructor(private readonly database: Database) {}
-
-  /** A synchronous adder for the load transaction (prepared once). */
-  adder(): (entry: QuarantineEntry) => void {
-    const { db, sqlite } = this.database;
-    const insert = sqlite.prepare(
-      db.insertInto('quarantine').values({
-        run_id: '', pipeline: '', source: '', location: '', line: 0, raw: '', raw_bytes: null, reason: '', message: '',
-      }).compile().sql,
-    );
-    return (e) => {
-      insert.run(e.runId, e.pipeline, e.source, e.location, e.line, e.raw, e.rawBytes ?? null, e.reason, e.message);
-    };
-  }
 
   async countsByReason(runId: string): Promise<Record<string, number>> {
     const rows = await this.database.db

@@ -1,42 +1,16 @@
 // The records of every dataset: one row per (dataset, key) with the record's JSON, its
 // content hash and the runs that created, last changed and last saw it.
 //
-// Loading is the hot path of a run (a million rows must load in seconds), so the writer
-// uses better-sqlite3 prepared statements directly, called synchronously inside the
-// caller's batch transaction; everything else goes through kysely.
+// Loading is the hot path of a run (a million rows must load in seconds): it goes through a
+// batch writer of the database's dialect (record-batch.ts); everything else through kysely.
 import type { ExpressionBuilder } from 'kysely';
 import type { Database } from './database.js';
+import { postgresRecordWriter } from './postgres-record-writer.js';
+import type { RecordBatchWriter } from './record-batch.js';
 import type { Schema } from './schema.js';
+import { sqliteRecordWriter } from './sqlite-record-writer.js';
 
-export type PutOutcome = 'inserted' | 'updated' | 'unchanged' | 'duplicate' | 'conflict';
-
-export interface PutResult {
-  outcome: PutOutcome;
-  /** For duplicate and conflict: where the record already loaded in this run came from. */
-  firstOrigin?: string;
-}
-
-export interface RecordWriter {
-  /** `source`: the name of the source that gave the record (its unseen records are removed only when it is read in full). */
-  put(key: string, hash: string, data: string, origin: string, source?: string): PutResult;
-  /** A tombstone: deletes the record with this key; false if there was none. */
-  remove(key: string): boolean;
-}
-
-// Three conditional statements instead of one upsert with RETURNING (about 30% slower
-// here): a new key costs one insert, an unchanged one a failed insert probe and one update.
-// Every statement skips keys this run has already seen, so a repeated key touches nothing.
-const INSERT = `insert into records (dataset, key, hash, data, origin, created_run, changed_run, seen_run, source)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dataset, key) do nothing`;
-const TOUCH = `update records set seen_run = ?, origin = ?, source = ?
-  where dataset = ? and key = ? and seen_run <> ? and hash = ?`;
-const CHANGE = `update records set hash = ?, data = ?, origin = ?, changed_run = ?, seen_run = ?, source = ?
-  where dataset = ? and key = ? and seen_run <> ?`;
-const FIRST = 'select hash, origin from records where dataset = ? and key = ?';
-const REMOVE = 'delete from records where dataset = ? and key = ?';
-// Keys are compared as SQLite orders them (BINARY), so `key > ?` continues exactly where `order by key` stopped.
-// The first page starts at >= '' (an empty key is still a key).
-const PAGE = (op: '>' | '>=') => `select key, hash, data from records where dataset = ? and key ${op} ? order by key limit ?`;
+export type { OpResult, PutOutcome, PutResult, RecordBatchWriter, RecordOp } from './record-batch.js';
 
 /** Which records a run's finalize may remove: see removeUnseen. */
 export interface RemovalScope {
@@ -49,24 +23,10 @@ export interface RemovalScope {
 export class RecordsRepo {
   constructor(private readonly database: Database) {}
 
-  /** A writer for one run of one dataset. Call put() inside database.sqlite.transaction(). */
-  writer(dataset: string, runId: string): RecordWriter {
+  /** The batch writer of one run of one dataset. */
+  writer(dataset: string, runId: string): RecordBatchWriter {
     const { sqlite } = this.database;
-    const insert = sqlite.prepare(INSERT);
-    const touch = sqlite.prepare(TOUCH);
-    const change = sqlite.prepare(CHANGE);
-    const first = sqlite.prepare<[string, string], { hash: string; origin: string }>(FIRST);
-    const remove = sqlite.prepare(REMOVE);
-    return {
-      put(key, hash, data, origin, source = '') {
-        if (insert.run(dataset, key, hash, data, origin, runId, runId, runId, source).changes) return { outcome: 'inserted' };
-        if (touch.run(runId, origin, source, dataset, key, runId, hash).changes) return { outcome: 'unchanged' };
-        if (change.run(hash, data, origin, runId, runId, source, dataset, key, runId).changes) return { outcome: 'updated' };
-        const loaded = first.get(dataset, key)!;
-        return { outcome: loaded.hash === hash ? 'duplicate' : 'conflict', firstOrigin: loaded.origin };
-      },
-      remove: (key) => remove.run(dataset, key).changes > 0,
-    };
+    return sqlite ? sqliteRecordWriter(sqlite, dataset, runId) : postgresRecordWriter(this.database.db, dataset, runId);
   }
 
   /**
@@ -103,21 +63,19 @@ export class RecordsRepo {
 
   /**
    * The records of a dataset in key order, read in pages of `pageRows` (never the whole table
-   * in memory). Each page is one complete statement, keyed on the last key seen, so no
-   * statement stays open between pages: the snapshot awaits file writes while it consumes
-   * this, and an open better-sqlite3 iterator would make every other query on the shared
-   * connection (another pipeline's run in `arkive schedule`, a heartbeat) fail with "This
-   * database connection is busy executing a query". A pipeline's run lock keeps its dataset
-   * unchanged between pages.
+   * in memory, whatever the dialect). Each page is one complete statement, keyed on the last
+   * key seen, so no statement or cursor stays open between pages while the snapshot awaits
+   * file writes. Keys compare bytewise on both dialects (migrations.ts: SQLite's BINARY,
+   * Postgres's "C" collation), so `key > last` continues exactly where `order by key` stopped.
+   * A pipeline's run lock keeps its dataset unchanged between pages.
    */
-  *iterate(dataset: string, pageRows = 512): Generator<{ key: string; hash: string; data: string }> {
-    type Row = { key: string; hash: string; data: string };
-    const { sqlite } = this.database;
-    const first = sqlite.prepare<[string, string, number], Row>(PAGE('>='));
-    const next = sqlite.prepare<[string, string, number], Row>(PAGE('>'));
+  async *iterate(dataset: string, pageRows = 512): AsyncGenerator<{ key: string; hash: string; data: string }> {
     let after: string | null = null;
     for (;;) {
-      const rows: Row[] = after === null ? first.all(dataset, '', pageRows) : next.all(dataset, after, pageRows);
+      let page = this.database.db.selectFrom('records').select(['key', 'hash', 'data']).where('dataset', '=', dataset);
+      // The first page starts at >= '' (an empty key is still a key).
+      page = after === null ? page.where('key', '>=', '') : page.where('key', '>', after);
+      const rows = await page.orderBy('key').limit(pageRows).execute();
       yield* rows;
       if (rows.length < pageRows) return;
       after = rows.at(-1)!.key;

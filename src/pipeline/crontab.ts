@@ -3,6 +3,7 @@
 // escaped (cron turns it into a newline), and --quiet so cron mails only failures. What
 // system cron cannot express (seconds, croner's L/W/# extensions) becomes a comment.
 import type { NetworkConfig } from '../config.js';
+import type { DatabaseLocation } from '../db/dialect.js';
 import type { Pipeline } from './define.js';
 
 export interface CrontabInput {
@@ -37,6 +38,16 @@ export function networkFlags(net: NetworkConfig): string[] {
     words.push('--ao-mu', net.ao.mu, '--ao-cu', net.ao.cu, '--ao-gateway', net.ao.gateway, '--registry', net.ao.registry);
   }
   return words;
+}
+
+/**
+ * The flag that puts a cron-started run on the same database: a shared Postgres must be named
+ * (cron's environment has no $ARKIVE_DATABASE); the home's own file needs nothing. Better keep
+ * the password out of the URL (in ~/.pgpass or $PGPASSWORD of the crontab), since the line
+ * is in the crontab and in `ps`.
+ */
+export function databaseFlags(database: DatabaseLocation): string[] {
+  return database.dialect === 'postgres' ? ['--database', database.url] : [];
 }
 
 /** A POSIX shell word: single-quoted unless it is plainly safe. */

@@ -35,7 +35,7 @@ export interface RunDeps {
   /** The run's ID, when the caller needed it first (to take the pipeline's lock with it). */
   runId?: string | undefined;
   /** Called before each stage; throwing stops the run there (lost lock, SIGTERM). */
-  beforeStage?: ((stage: RunStage) => void) | undefined;
+  beforeStage?: ((stage: RunStage) => void | Promise<void>) | undefined;
   observer?: RunObserver | undefined;
   /** Deadline of each stage (config.stageTimeoutMs); a stage without one may take forever. */
   stageTimeoutMs?: Partial<StageTimeouts> | undefined;
@@ -136,9 +136,9 @@ async function loadAndPublish(
   pipeline: Pipeline, runId: string, { counts, artifacts, sources }: RunOutput, deps: RunDeps & { clock: StageClock }, indexing: Indexing,
 ): Promise<RunStatus> {
   const ctx: ExtractContext = { cwd: deps.cwd, env: deps.env };
-  const begin = (stage: RunStage) => {
+  const begin = async (stage: RunStage) => {
     deps.publish?.checkpoint?.(`before-${stage}`);
-    deps.beforeStage?.(stage);
+    await deps.beforeStage?.(stage);
     // Indexing bounds itself: a release is committed by then, so a hung registry is not a failed run.
     deps.clock.enter(stage, stage !== 'index');
     deps.observer?.stage?.(stage, { runId, pipeline: pipeline.name, counts });
@@ -146,24 +146,24 @@ async function loadAndPublish(
   deps.clock.enter('load');
   const checks = await Promise.all(pipeline.sources.map((source) => source.check(ctx)));
   const bytesTotal = checks.every((c) => c.bytes !== undefined) ? checks.reduce((n, c) => n + c.bytes!, 0) : null;
-  begin('load');
+  await begin('load');
   const previous = deps.full ? new Map<string, SourceState>() : ((await deps.sourceStates?.get(pipeline.name)) ?? new Map<string, SourceState>());
   sources.push(...await loadSources(pipeline, runId, counts, bytesTotal, { ...deps, ctx, previous }));
-  begin('finalize');
+  await begin('finalize');
   await finalizeRecords(pipeline, runId, counts, sources, deps.records);
   if (!deps.publish) return counts.changed > 0 ? 'loaded' : 'unchanged';
   await refuseEmpty(pipeline, counts, deps.records);
-  begin('publish');
+  await begin('publish');
   const publish = { ...deps.publish, progress: deps.observer?.upload, budget: budgetOf(pipeline, runId, deps) };
   const dataset = await publishDataset(pipeline, runId, publish);
   artifacts.push(dataset);
   // A dry run prices the dataset only: the model's release exists only once it is trained.
   if (publish.dryRun) return counts.changed > 0 ? 'loaded' : 'unchanged';
-  if (pipeline.model) begin('train');
+  if (pipeline.model) await begin('train');
   const model = await trainModel(pipeline, runId, dataset, publish);
   if (model) artifacts.push(model);
   if (pipeline.ao?.consumers.length) {
-    begin('attest');
+    await begin('attest');
     await attestReleases(artifacts, publish);
   }
   const indexMs = deps.stageTimeoutMs?.index;
@@ -198,9 +198,9 @@ type Indexing = { indexed: boolean | null; indexError?: ArkiveError };
  * failure here never fails the run: it is reported (released-not-indexed) for `arkive ao sync`.
  */
 async function indexStage(
-  artifacts: Artifact[], publish: TrainStageDeps, begin: () => void, bounded: (work: Promise<void>) => Promise<void>,
+  artifacts: Artifact[], publish: TrainStageDeps, begin: () => Promise<void>, bounded: (work: Promise<void>) => Promise<void>,
 ): Promise<Indexing> {
-  begin();
+  await begin();
   const versions = artifacts.map((a) => ({ name: a.name, version: a.version }));
   const ledger = { releases: publish.releases, models: publish.models, network: publish.network.config.key };
   try {

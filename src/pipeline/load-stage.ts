@@ -2,9 +2,8 @@
 // transactions, each source opened with the state its last committed run left; then
 // finalize, which removes the records that sources read in full no longer give. Every item
 // is counted: loaded, a duplicate, a tombstone, or a quarantine row.
-import type { Database } from '../db/database.js';
-import type { QuarantineRepo } from '../db/quarantine-repo.js';
-import type { RecordsRepo, RecordWriter } from '../db/records-repo.js';
+import type { QuarantineEntry } from '../db/quarantine-repo.js';
+import type { OpResult, RecordBatchWriter, RecordOp, RecordsRepo } from '../db/records-repo.js';
 import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 import { cleanItem, describeThrown, tombstoneKey } from './clean-stage.js';
@@ -30,9 +29,7 @@ export interface SourceRun {
 }
 
 export interface LoadDeps {
-  database: Database;
   records: RecordsRepo;
-  quarantine: QuarantineRepo;
   /** The context every source is opened with (cwd, env); `previous` is added per source. */
   ctx: ExtractContext;
   /** Committed states by source name; empty under `--full`. */
@@ -41,23 +38,26 @@ export interface LoadDeps {
 }
 
 interface Sink {
-  writer: RecordWriter;
-  addQuarantine: ReturnType<QuarantineRepo['adder']>;
+  writer: RecordBatchWriter;
   counts: RunCounts;
   source: SourceRun;
   bytesRead: number;
   bytesTotal: number | null;
 }
 
+/** What became of one item before the database: an op to apply, or a quarantine row. */
+type Step =
+  | { item: RawItem; origin: string; op: number; key: string }
+  | { item: RawItem; origin: string; reason: string; message: string };
+
 /** Loads every source in order; returns what each gave. */
 export async function loadSources(pipeline: Pipeline, runId: string, counts: RunCounts, bytesTotal: number | null, deps: LoadDeps): Promise<SourceRun[]> {
   const writer = deps.records.writer(pipeline.dataset, runId);
-  const addQuarantine = deps.quarantine.adder();
   const runs: SourceRun[] = [];
   let bytesRead = 0;
   for (const source of pipeline.sources) {
     const run: SourceRun = { name: source.name, reads: source.describe(deps.ctx), mode: 'full', incremental: false, rows: 0, loaded: 0, deleted: 0 };
-    const sink: Sink = { writer, addQuarantine, counts, source: run, bytesRead, bytesTotal };
+    const sink: Sink = { writer, counts, source: run, bytesRead, bytesTotal };
     await loadSource(pipeline, source, runId, sink, deps);
     bytesRead = sink.bytesRead;
     runs.push(run);
@@ -79,45 +79,66 @@ async function loadSource(pipeline: Pipeline, source: Extractor, runId: string, 
   };
   // One transaction per extracted batch: large enough to amortise the commit, small enough
   // that a killed run loses at most one batch of work.
-  const writeBatch = deps.database.sqlite.transaction((items: RawItem[]) => {
-    for (const item of items) {
-      loadItem(pipeline, source, `${item.file ?? run.reads}:${item.line}`, item, runId, sink);
-      // Characters, not bytes: close enough for an ETA, and free.
-      sink.bytesRead += item.raw.length + 1;
-    }
-  });
   for await (const items of source.open(ctx)) {
-    writeBatch(items);
+    const ops: RecordOp[] = [];
+    const steps = items.map((item) => planItem(pipeline, source, item, ops, sink));
+    await sink.writer.write(ops, (results) => settle(pipeline, source, runId, steps, results, sink));
     deps.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal);
   }
 }
 
-function loadItem(pipeline: Pipeline, source: Extractor, origin: string, item: RawItem, runId: string, sink: Sink): void {
-  const { counts } = sink;
-  counts.extracted++;
+function planItem(pipeline: Pipeline, source: Extractor, item: RawItem, ops: RecordOp[], sink: Sink): Step {
+  sink.counts.extracted++;
   sink.source.rows++;
+  // Characters, not bytes: close enough for an ETA, and free.
+  sink.bytesRead += item.raw.length + 1;
+  const origin = `${item.file ?? sink.source.reads}:${item.line}`;
   const tombstone = isTombstone(source, item);
   if (tombstone !== false) {
-    if (tombstone === true) removeItem(pipeline, source, origin, item, runId, sink);
-    else quarantineItem(pipeline, source, origin, item, runId, sink, 'tombstone_error', `deleted() threw: ${tombstone.error}`);
-    return;
+    if (tombstone !== true) return { item, origin, reason: 'tombstone_error', message: `deleted() threw: ${tombstone.error}` };
+    const found = tombstoneKey(pipeline, source.name, item);
+    if (!('key' in found)) return { item, origin, ...found };
+    return { item, origin, key: found.key, op: ops.push({ op: 'remove', key: found.key }) - 1 };
   }
   const cleaned = cleanItem(pipeline, source.name, item);
-  if (cleaned.kind !== 'record') {
-    quarantineItem(pipeline, source, origin, item, runId, sink, cleaned.reason, cleaned.message);
-    return;
+  if (cleaned.kind !== 'record') return { item, origin, reason: cleaned.reason, message: cleaned.message };
+  const { key, hash, data } = cleaned;
+  return { item, origin, key, op: ops.push({ op: 'put', key, hash, data, origin, source: source.name }) - 1 };
+}
+
+/** Counts each item's fate, in item order, and returns the batch's quarantine rows. */
+function settle(pipeline: Pipeline, source: Extractor, runId: string, steps: Step[], results: readonly OpResult[], sink: Sink): QuarantineEntry[] {
+  const { counts } = sink;
+  const entries: QuarantineEntry[] = [];
+  const quarantine = (step: Step, reason: string, message: string) => {
+    counts.quarantined++;
+    entries.push({
+      runId, pipeline: pipeline.name, source: source.name, location: step.origin, line: step.item.line,
+      raw: step.item.raw, rawBytes: step.item.rawBytes, reason, message,
+    });
+  };
+  for (const step of steps) {
+    if (!('op' in step)) {
+      quarantine(step, step.reason, step.message);
+      continue;
+    }
+    const result = results[step.op]!;
+    if (result.outcome === 'removed') {
+      counts.removed++;
+      counts.changed++;
+      sink.source.deleted++;
+    } else if (result.outcome === 'duplicate') {
+      counts.duplicates++;
+    } else if (result.outcome === 'conflict') {
+      const first = 'firstOrigin' in result ? result.firstOrigin : undefined;
+      quarantine(step, 'duplicate_conflict', `key ${JSON.stringify(step.key)} was already loaded in this run from ${first} with different content; the first one is kept`);
+    } else if (result.outcome !== 'absent') {
+      counts.loaded++;
+      sink.source.loaded++;
+      if (result.outcome !== 'unchanged') counts.changed++;
+    }
   }
-  const put = sink.writer.put(cleaned.key, cleaned.hash, cleaned.data, origin, source.name);
-  if (put.outcome === 'duplicate') {
-    counts.duplicates++;
-  } else if (put.outcome !== 'conflict') {
-    counts.loaded++;
-    sink.source.loaded++;
-    if (put.outcome !== 'unchanged') counts.changed++;
-  } else {
-    const message = `key ${JSON.stringify(cleaned.key)} was already loaded in this run from ${put.firstOrigin} with different content; the first one is kept`;
-    quarantineItem(pipeline, source, origin, item, runId, sink, 'duplicate_conflict', message);
-  }
+  return entries;
 }
 
 /** true: a tombstone; false: a record; { error }: the source's deleted() threw. */
@@ -128,29 +149,6 @@ function isTombstone(source: Extractor, item: RawItem): boolean | { error: strin
   } catch (error) {
     return { error: describeThrown(error) };
   }
-}
-
-function removeItem(pipeline: Pipeline, source: Extractor, origin: string, item: RawItem, runId: string, sink: Sink): void {
-  const found = tombstoneKey(pipeline, source.name, item);
-  if (!('key' in found)) {
-    quarantineItem(pipeline, source, origin, item, runId, sink, found.reason, found.message);
-    return;
-  }
-  if (sink.writer.remove(found.key)) {
-    sink.counts.removed++;
-    sink.counts.changed++;
-    sink.source.deleted++;
-  }
-}
-
-function quarantineItem(
-  pipeline: Pipeline, source: Extractor, origin: string, item: RawItem, runId: string, sink: Sink, reason: string, message: string,
-): void {
-  sink.counts.quarantined++;
-  sink.addQuarantine({
-    runId, pipeline: pipeline.name, source: source.name, location: origin, line: item.line,
-    raw: item.raw, rawBytes: item.rawBytes, reason, message,
-  });
 }
 
 /**

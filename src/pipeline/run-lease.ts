@@ -3,7 +3,7 @@
 // exit 4 while the holder heartbeats; once a holder dies its lease expires and the next run
 // takes over, marking the dead run as abandoned. Different pipelines never block each other.
 import os from 'node:os';
-import type { Lease, LeasesRepo } from '../db/leases-repo.js';
+import type { Lease, Leases } from '../db/leases.js';
 import type { RunsRepo } from '../db/runs-repo.js';
 import { LockHeldError, RuntimeFailure } from '../errors.js';
 
@@ -13,15 +13,15 @@ export interface RunLease {
   readonly runId: string;
   /** The run this one took over from (its holder stopped heartbeating), if any. */
   readonly tookOver: Lease | null;
-  /** Renews now if the last renewal is older than a quarter of the TTL (cheap to call often). */
+  /** Renews soon if the last renewal is older than a quarter of the TTL (cheap to call often). */
   touch(): void;
-  /** Throws if the lease was lost (this process stalled past the TTL and another run took over). */
-  assertHeld(stage: string): void;
-  release(): void;
+  /** Renews, and throws if the lease was lost (this process stalled past the TTL and another run took over). */
+  assertHeld(stage: string): Promise<void>;
+  release(): Promise<void>;
 }
 
 export interface AcquireLeaseOptions {
-  leases: LeasesRepo;
+  leases: Leases;
   runs: RunsRepo;
   pipeline: string;
   runId: string;
@@ -33,7 +33,7 @@ export async function acquireRunLease(options: AcquireLeaseOptions): Promise<Run
   const { leases, pipeline, runId } = options;
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? Date.now;
-  const outcome = leases.tryAcquire(pipeline, { runId, pid: process.pid, host: os.hostname() }, now(), ttlMs);
+  const outcome = await leases.tryAcquire(pipeline, { runId, pid: process.pid, host: os.hostname() }, now(), ttlMs);
   if (!outcome.acquired) throw lockHeld(pipeline, outcome.holder);
   if (outcome.tookOver) {
     const dead = outcome.tookOver;
@@ -43,40 +43,38 @@ export async function acquireRunLease(options: AcquireLeaseOptions): Promise<Run
   return heartbeat({ leases, pipeline, runId, ttlMs, now, tookOver: outcome.tookOver });
 }
 
-function heartbeat(o: { leases: LeasesRepo; pipeline: string; runId: string; ttlMs: number; now: () => number; tookOver: Lease | null }): RunLease {
+function heartbeat(o: { leases: Leases; pipeline: string; runId: string; ttlMs: number; now: () => number; tookOver: Lease | null }): RunLease {
   let renewedAt = o.now();
   let lost = false;
   let released = false;
-  const renew = () => {
+  let renewing: Promise<void> | undefined;
+  // One renewal at a time: a slow database must not pile up heartbeats.
+  const renew = () => (renewing ??= (async () => {
     if (released || lost) return;
     const at = o.now();
-    const outcome = o.leases.renew(o.pipeline, o.runId, at, o.ttlMs);
+    const outcome = await o.leases.renew(o.pipeline, o.runId, at, o.ttlMs);
     if (outcome === 'renewed') renewedAt = at;
     lost = outcome === 'lost';
-  };
+  })().finally(() => { renewing = undefined; }));
+  // A failed beat (disk full, database closing, network) is retried on the next one; if the
+  // lock is really gone, assertHeld at the next stage reports it.
+  const beat = () => { renew().catch(() => {}); };
   // unref: a pending heartbeat must never keep a finished process alive.
-  const beat = () => {
-    try {
-      renew();
-    } catch {
-      // A failed beat (disk full, database closing) is retried on the next one; if the lock
-      // is really gone, assertHeld at the next stage reports it.
-    }
-  };
   const timer = setInterval(beat, Math.max(50, Math.floor(o.ttlMs / 4)));
   timer.unref();
-  const release = () => {
+  const stop = () => {
     clearInterval(timer);
     process.off('exit', onExit);
-    if (!released && !lost) o.leases.release(o.pipeline, o.runId);
+    const held = !released && !lost;
     released = true;
+    return held;
   };
   // Any process.exit (a second Ctrl-C, the CLI's exit backstop, an uncaught error) still frees
-  // the lock: the release is synchronous SQLite, which an exit handler may do. Only SIGKILL
-  // leaves it to expire.
+  // the lock where the database can do it synchronously (SQLite); elsewhere, and on SIGKILL,
+  // it expires after the TTL.
   const onExit = () => {
     try {
-      release();
+      if (stop()) o.leases.releaseNow(o.pipeline, o.runId);
     } catch {
       // the database is gone: the lease expires instead
     }
@@ -85,12 +83,16 @@ function heartbeat(o: { leases: LeasesRepo; pipeline: string; runId: string; ttl
   return {
     runId: o.runId,
     tookOver: o.tookOver,
-    touch: () => { if (o.now() - renewedAt >= o.ttlMs / 4) renew(); },
-    assertHeld: (stage) => {
-      renew();
+    touch: () => { if (o.now() - renewedAt >= o.ttlMs / 4) beat(); },
+    assertHeld: async (stage) => {
+      await renew().catch(() => {});
       if (lost) throw leaseLost(o.pipeline, o.runId, stage, o.ttlMs);
     },
-    release,
+    release: async () => {
+      await renewing?.catch(() => {});
+      // A database that fails now leaves the lease to expire; the run's own outcome stands.
+      if (stop()) await o.leases.release(o.pipeline, o.runId).catch(() => {});
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // connect to the network, execute, let go. The lock is taken before the network opens, so a
 // refused run (exit 4) costs nothing and never touches the holder's devnet or uploads.
 import type { NetworkSession } from '../archive/network.js';
-import type { LeasesRepo } from '../db/leases-repo.js';
+import type { Leases } from '../db/leases.js';
 import type { Pipeline } from './define.js';
 import { executeRun, type RunDeps, type RunResult } from './execute.js';
 import { interrupted, type RunObserver, type RunStage } from './run-events.js';
@@ -12,7 +12,7 @@ import type { TrainStageDeps } from './train-stage.js';
 import { stageTimeout, withTimeout } from './stage-deadline.js';
 
 export interface RunPipelineDeps extends Omit<RunDeps, 'publish' | 'runId' | 'beforeStage'> {
-  leases: LeasesRepo;
+  leases: Leases;
   leaseTtlMs: number;
   /** Opens the network to publish to; absent for a load-only run. */
   openNetwork?: (() => Promise<NetworkSession>) | undefined;
@@ -41,9 +41,9 @@ export async function runPipeline(pipeline: Pipeline, deps: RunPipelineDeps): Pr
         ...deps,
         runId,
         publish: network && deps.publishDeps?.(network),
-        beforeStage: (stage: RunStage) => {
+        beforeStage: async (stage: RunStage) => {
           if (deps.signal?.aborted) throw interrupted(pipeline.name, stage, String(deps.signal.reason ?? 'a signal'));
-          lease.assertHeld(stage);
+          await lease.assertHeld(stage);
         },
         observer: touching(lease, deps.observer),
       });
@@ -52,7 +52,7 @@ export async function runPipeline(pipeline: Pipeline, deps: RunPipelineDeps): Pr
       if (network) await limit('close', network.close());
     }
   } finally {
-    lease.release();
+    await lease.release();
   }
 }
 

@@ -46,12 +46,12 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {}
 
   /** Handles missed ticks by policy, then fires on every tick until stop(). */
-  start(): void {
+  async start(): Promise<void> {
     const now = this.now();
     const events = this.deps.events;
     events?.started?.(this.scheduled().map(([p, s]) => ({ pipeline: p.name, schedule: s, next: nextTick(s, now) })));
     for (const [pipeline, schedule] of this.scheduled()) {
-      this.catchUp(pipeline, schedule, now);
+      await this.catchUp(pipeline, schedule, now);
       // No croner `protect`: overlap is decided here, per pipeline, so it is recorded.
       this.jobs.push(new Cron(schedule.cron, { ...(schedule.timezone && { timezone: schedule.timezone }) }, () => {
         const tick = tickAtOrBefore(schedule, this.now());
@@ -76,37 +76,42 @@ export class Scheduler {
     return this.deps.pipelines.filter((p) => p.schedule).map((p) => [p, p.schedule!]);
   }
 
-  private catchUp(pipeline: Pipeline, schedule: Schedule, now: Date): void {
-    const { missed, latest } = missedTicks(schedule, this.deps.ticks.latest(pipeline.name), now);
+  private async catchUp(pipeline: Pipeline, schedule: Schedule, now: Date): Promise<void> {
+    const { missed, latest } = missedTicks(schedule, await this.deps.ticks.latest(pipeline.name), now);
     if (!latest) return;
     this.deps.events?.missed?.(pipeline.name, missed, latest, schedule.catchUp);
     if (schedule.catchUp === 'once') this.fire(pipeline, latest, 'catch-up');
-    else this.deps.ticks.claim(pipeline.name, latest, 'skipped', now);
+    else await this.deps.ticks.claim(pipeline.name, latest, 'skipped', now);
   }
 
   private fire(pipeline: Pipeline, tick: Date, reason: 'scheduled' | 'catch-up'): void {
     const { ticks, events } = this.deps;
     if (this.stopped) return;
     if (this.running.has(pipeline.name)) {
-      if (ticks.claim(pipeline.name, tick, 'overlap', this.now())) events?.overlap?.(pipeline.name, tick);
+      ticks.claim(pipeline.name, tick, 'overlap', this.now())
+        .then((claimed) => { if (claimed) events?.overlap?.(pipeline.name, tick); })
+        .catch((error) => events?.error?.(pipeline.name, tick, error));
       return;
     }
-    if (!ticks.claim(pipeline.name, tick, 'running', this.now())) {
+    // In `running` from the claim on: a tick that fires meanwhile is an overlap, never a second run.
+    const run = this.claimAndRun(pipeline, tick, reason)
+      .catch((error) => events?.error?.(pipeline.name, tick, error))
+      .finally(() => this.running.delete(pipeline.name));
+    this.running.set(pipeline.name, run);
+  }
+
+  private async claimAndRun(pipeline: Pipeline, tick: Date, reason: 'scheduled' | 'catch-up'): Promise<void> {
+    const { ticks, events } = this.deps;
+    if (!(await ticks.claim(pipeline.name, tick, 'running', this.now()))) {
       events?.duplicate?.(pipeline.name, tick);
       return;
     }
     const runKey = runKeyOf(pipeline.name, tick);
     events?.tick?.(pipeline.name, tick, runKey, reason);
-    const run = this.deps.runTick(pipeline, tick, runKey)
-      .catch((): TickOutcome => ({ state: 'failed', runId: null }))
-      .then((outcome) => {
-        ticks.finish(pipeline.name, tick, outcome.state, outcome.runId, this.now());
-        ticks.prune(pipeline.name);
-        events?.finished?.(pipeline.name, tick, outcome);
-      })
-      .catch((error) => events?.error?.(pipeline.name, tick, error))
-      .finally(() => this.running.delete(pipeline.name));
-    this.running.set(pipeline.name, run);
+    const outcome = await this.deps.runTick(pipeline, tick, runKey).catch((): TickOutcome => ({ state: 'failed', runId: null }));
+    await ticks.finish(pipeline.name, tick, outcome.state, outcome.runId, this.now());
+    await ticks.prune(pipeline.name);
+    events?.finished?.(pipeline.name, tick, outcome);
   }
 
   private now(): Date {

@@ -14,6 +14,7 @@ import { publishDataset } from '../../src/pipeline/publish-stage.js';
 import { createSystem } from '../../src/system.js';
 import { z } from 'zod';
 import { figure, type Figure } from './figure.js';
+import type { RecordOp } from '../../src/db/records-repo.js';
 
 // Random text does not compress, so the release is as large in bytes as the rows are.
 const pipeline = definePipeline({
@@ -28,7 +29,7 @@ export async function benchGet(megabytes: number): Promise<Figure[]> {
   const store = await system.openStore();
   const network = await system.openNetwork();
   try {
-    fillRecords(store, megabytes);
+    await fillRecords(store, megabytes);
     const release = await publishDataset(pipeline, 'r1', system.publishDeps(store, network));
     await network.settle();
     const gateways = async () => network.config.gateways;
@@ -54,15 +55,15 @@ export async function benchGet(megabytes: number): Promise<Figure[]> {
   }
 }
 
-function fillRecords(store: Awaited<ReturnType<ReturnType<typeof createSystem>['openStore']>>, megabytes: number): void {
+async function fillRecords(store: Awaited<ReturnType<ReturnType<typeof createSystem>['openStore']>>, megabytes: number): Promise<void> {
   const rng = new Random(5);
   const writer = store.records.writer(pipeline.dataset, 'r1');
   const rows = Math.ceil((megabytes * 2 ** 20) / 1024);
-  store.database.sqlite.transaction(() => {
-    for (let i = 0; i < rows; i++) {
-      const blob = Buffer.from(Array.from({ length: 750 }, () => rng.int(0, 255))).toString('base64');
-      const data = JSON.stringify({ id: String(i).padStart(8, '0'), blob });
-      writer.put(String(i).padStart(8, '0'), hash('sha256', data), data, 'bench');
-    }
-  })();
+  const ops: RecordOp[] = [];
+  for (let i = 0; i < rows; i++) {
+    const blob = Buffer.from(Array.from({ length: 750 }, () => rng.int(0, 255))).toString('base64');
+    const data = JSON.stringify({ id: String(i).padStart(8, '0'), blob });
+    ops.push({ op: 'put', key: String(i).padStart(8, '0'), hash: hash('sha256', data), data, origin: 'bench', source: '' });
+  }
+  await writer.write(ops, () => []);
 }

@@ -53,9 +53,9 @@ async function rawInsertRate(sourceFile: string, file: string): Promise<number> 
   const rows = source.prepare('select dataset, key, hash, data, origin, created_run, changed_run, seen_run from records').raw().all();
   source.close();
   const target = await openDatabase(file);
-  const insert = target.sqlite.prepare('insert into records (dataset, key, hash, data, origin, created_run, changed_run, seen_run) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = target.sqlite!.prepare('insert into records (dataset, key, hash, data, origin, created_run, changed_run, seen_run) values (?, ?, ?, ?, ?, ?, ?, ?)');
   const start = process.hrtime.bigint();
-  const batch = target.sqlite.transaction((from: number) => {
+  const batch = target.sqlite!.transaction((from: number) => {
     for (let i = from; i < Math.min(from + 4000, rows.length); i++) insert.run(rows[i]);
   });
   for (let from = 0; from < rows.length; from += 4000) batch(from);

@@ -16,6 +16,7 @@ import { publishDataset } from '../../src/pipeline/publish-stage.js';
 import { createSystem, type Store } from '../../src/system.js';
 import { z } from 'zod';
 import { figure, type Figure } from './figure.js';
+import type { RecordOp } from '../../src/db/records-repo.js';
 
 const pipeline = definePipeline({
   name: 'bench', description: 'publishing benchmark', sources: [csv('unused.csv')],
@@ -30,16 +31,16 @@ export async function benchPublish(rows: number): Promise<Figure[]> {
   try {
     const deps = system.publishDeps(store, network);
     const rng = new Random(11);
-    const rawBytes = writeRecords(store, 'r1', Array.from({ length: rows }, (_, i) => review(rng, i + 1)));
+    const rawBytes = await writeRecords(store, 'r1', Array.from({ length: rows }, (_, i) => review(rng, i + 1)));
     const start = process.hrtime.bigint();
     const first = await publishDataset(pipeline, 'r1', deps);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const ceiling = sha384Rate(rawBytes);
     const again = await publishDataset(pipeline, 'r2', deps);
-    writeRecords(store, 'r3', Array.from({ length: Math.ceil(rows / 100) }, (_, i) => review(rng, rows + i + 1)));
+    await writeRecords(store, 'r3', Array.from({ length: Math.ceil(rows / 100) }, (_, i) => review(rng, rows + i + 1)));
     const appended = await publishDataset(pipeline, 'r3', deps);
     const edits = Array.from({ length: Math.ceil(rows / 100) }, () => ({ ...review(rng, rng.int(1, rows)), title: 'edited' }));
-    writeRecords(store, 'r4', edits);
+    await writeRecords(store, 'r4', edits);
     const edited = await publishDataset(pipeline, 'r4', deps);
     const mb = rawBytes / 2 ** 20;
     return [
@@ -62,16 +63,15 @@ function review(rng: Random, n: number): Record<string, unknown> {
 }
 
 /** Writes records straight through the records repository, as a run's load stage does; returns their JSON bytes. */
-function writeRecords(store: Store, runId: string, records: Record<string, unknown>[]): number {
+async function writeRecords(store: Store, runId: string, records: Record<string, unknown>[]): Promise<number> {
   const writer = store.records.writer(pipeline.dataset, runId);
   let bytes = 0;
-  store.database.sqlite.transaction(() => {
-    for (const r of records) {
-      const data = JSON.stringify(r);
-      bytes += Buffer.byteLength(data) + 1;
-      writer.put(String(r.review_id), hash('sha256', data), data, 'bench');
-    }
-  })();
+  const ops = records.map((r): RecordOp => {
+    const data = JSON.stringify(r);
+    bytes += Buffer.byteLength(data) + 1;
+    return { op: 'put', key: String(r.review_id), hash: hash('sha256', data), data, origin: 'bench', source: '' };
+  });
+  await writer.write(ops, () => []);
   return bytes;
 }
 

@@ -1,4 +1,5 @@
 // Retrieval on a machine that has nothing but a content ID: `arkive dev` serves a stack,
+import { collect } from '../helpers/collect.js';
 // home A publishes reviews to it, and fresh homes get, show and stream it — verified against
 // the publisher's signature and the card's sha256s, refusing lying gateways, unsafe paths
 // and untrusted publishers.
@@ -124,7 +125,7 @@ describe('arkive get', () => {
     for await (const row of openDataset<{ review_id: string }>(release.contentId, { home: dir('arkive-b-'), gateway: [stack.gateway], trust: [publisher] })) rows.push(row);
     const store = await createSystem({ cwd: repoRoot, home: homeA }, {}).openStore();
     try {
-      const loaded = [...store.records.iterate('reviews')].map((r) => JSON.parse(r.data));
+      const loaded = (await collect(store.records.iterate('reviews'))).map((r) => JSON.parse(r.data));
       expect(rows).toEqual(loaded);
       expect(rows).toHaveLength(4000);
     } finally {

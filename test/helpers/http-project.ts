@@ -1,4 +1,5 @@
 // A project whose pipeline `items` reads one http source (id,text rows), for the http
+import { collect } from './collect.js';
 // source's tests; the source's URL and options are given as code (so env('X') works).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,7 +27,7 @@ export default definePipeline({
 export const FAST = 'timeoutMs: 3000, retries: 2, backoffMs: 1, maxBackoffMs: 20';
 
 export async function keys(opts: { cwd: string; home: string }): Promise<string[]> {
-  return withStore(opts, (store) => [...store.records.iterate('items')].map((r) => r.key));
+  return withStore(opts, async (store) => (await collect(store.records.iterate('items'))).map((r) => r.key));
 }
 
 export function sha256(text: string | Buffer): string {

@@ -46,7 +46,7 @@ describe('file sources in a run', () => {
     await withStore(opts, async (store) => {
       const rows = await store.quarantine.list({ runId: run.runId });
       expect(rows.map((r) => [r.location, r.line, r.reason]).sort()).toEqual([['exports/a.csv:3', 3, 'no_name'], ['exports/b.csv.gz:4', 4, 'no_name']]);
-      const origins = store.database.sqlite.prepare('select origin from records where dataset = ? order by key').pluck().all('people');
+      const origins = store.database.sqlite!.prepare('select origin from records where dataset = ? order by key').pluck().all('people');
       expect(origins).toEqual(['exports/a.csv:2', 'exports/b.csv.gz:2', 'exports/b.csv.gz:3']);
     });
   });

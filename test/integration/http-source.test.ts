@@ -8,11 +8,12 @@ import { FAST, httpProject, keys, sha256 } from '../helpers/http-project.js';
 import { csvRows, rawAnswer, serve } from '../helpers/http-resource.js';
 import { runPipeline, withStore } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { collect } from '../helpers/collect.js';
 
 const csvHeaders = { 'content-type': 'text/csv' };
 
 async function storedState(opts: { cwd: string; home: string }) {
-  return (await withStore(opts, (store) => store.sourceStates.get('items'))).get('data.csv');
+  return (await withStore(opts, async (store) => store.sourceStates.get('items'))).get('data.csv');
 }
 
 describe('http source: conditional requests', () => {
@@ -197,7 +198,7 @@ describe('http source: a body cut off is detected and nothing of it is loaded', 
       expect(result.error!.message).toContain(`the last: ${said[what]}`);
       expect(result.rows.extracted).toBe(0);
       expect(server.requests).toHaveLength(1 + 3);
-      expect(await withStore({ cwd, home }, (store) => [...store.records.iterate('items')].map((r) => [r.key, (JSON.parse(r.data) as { text: string }).text])))
+      expect(await withStore({ cwd, home }, async (store) => (await collect(store.records.iterate('items'))).map((r) => [r.key, (JSON.parse(r.data) as { text: string }).text])))
         .toEqual([['r0', 'old 0'], ['r1', 'old 1']]);
       expect(await storedState({ cwd, home })).toMatchObject({ etag: '"v1"' });
     });

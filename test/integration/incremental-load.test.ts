@@ -1,4 +1,5 @@
 // The run's side of incremental extraction, against a real SQLite home: a source reads
+import { collect } from '../helpers/collect.js';
 // what changed since the state the last committed run left; that state advances only when
 // a run commits; records an incremental or unchanged source did not give stay; tombstones
 // delete; `--full` reads everything again and removes what is gone. The source here is a
@@ -52,7 +53,7 @@ export default definePipeline({
 const rows = (n: number, at = 1): Row[] => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, text: `row ${i}`, at: at + i }));
 
 async function keys(opts: { cwd: string; home: string }): Promise<string[]> {
-  return withStore(opts, (store) => [...store.records.iterate('items')].map((r) => r.key));
+  return withStore(opts, async (store) => (await collect(store.records.iterate('items'))).map((r) => r.key));
 }
 
 describe('incremental sources', () => {
@@ -87,12 +88,12 @@ describe('incremental sources', () => {
     write(cwd, 'table.json', JSON.stringify(table));
     const failed = await runPipeline('items', { cwd, home, env: { FAIL_AFTER_FIRST_BATCH: '1' } });
     expect(failed.status).toBe('failed');
-    const stored = await withStore({ cwd, home }, (store) => store.sourceStates.get('items'));
+    const stored = await withStore({ cwd, home }, async (store) => store.sourceStates.get('items'));
     expect(stored.get('table')).toEqual({ at: 10 });
     const again = await runPipeline('items', { cwd, home });
     expect(again.status).toBe('loaded');
     expect(again.sources[0]).toMatchObject({ mode: 'incremental', rows: 4 });
-    expect((await withStore({ cwd, home }, (store) => store.sourceStates.get('items'))).get('table')).toEqual({ at: 53 });
+    expect((await withStore({ cwd, home }, async (store) => store.sourceStates.get('items'))).get('table')).toEqual({ at: 53 });
   });
 
   it('removes the record of a tombstone row, and --full removes what the source no longer has', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { arkiveEntry, newProject, peopleProject, write } from '../helpers/project.js';
 import { runPipeline, withStore } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { collect } from '../helpers/collect.js';
 
 const HEADER = 'id,name,age\n';
 
@@ -19,8 +20,8 @@ describe('loading a dataset', () => {
     expect(second.status).toBe('loaded');
     // 1 edited, 4 inserted, 3 removed.
     expect(second.rows).toMatchObject({ extracted: 3, loaded: 3, changed: 3, removed: 1 });
-    await withStore({ cwd, home }, (store) => {
-      const rows = [...store.records.iterate('people')];
+    await withStore({ cwd, home }, async (store) => {
+      const rows = (await collect(store.records.iterate('people')));
       expect(rows.map((r) => r.key)).toEqual(['1', '2', '4']);
       expect(JSON.parse(rows[0]!.data)).toEqual({ id: '1', name: 'Ann', age: 31 });
     });
@@ -38,8 +39,8 @@ describe('loading a dataset', () => {
     const home = tmpDir();
     const result = await runPipeline('people', { cwd, home });
     expect(result.rows).toMatchObject({ loaded: 2, quarantined: 0 });
-    await withStore({ cwd, home }, (store) => {
-      const names = [...store.records.iterate('people')].map((r) => JSON.parse(r.data).name);
+    await withStore({ cwd, home }, async (store) => {
+      const names = (await collect(store.records.iterate('people'))).map((r) => JSON.parse(r.data).name);
       expect(names).toEqual(['Ann\r\nMarie', 'Bob "B"']);
     });
   });

@@ -6,12 +6,11 @@ import { writeSnapshot } from '../../src/snapshot/snapshot.js';
 import { withStore } from '../helpers/run.js';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 import type { Store } from '../../src/system.js';
+import type { RecordOp } from '../../src/db/records-repo.js';
 
-function load(store: Store, dataset: string, keys: string[], runId: string): void {
-  const writer = store.records.writer(dataset, runId);
-  store.database.sqlite.transaction(() => {
-    for (const key of keys) writer.put(key, `h-${key}`, JSON.stringify({ key, text: 'x'.repeat(200) }), 'test');
-  })();
+async function load(store: Store, dataset: string, keys: string[], runId: string): Promise<void> {
+  const ops = keys.map((key): RecordOp => ({ op: 'put', key, hash: `h-${key}`, data: JSON.stringify({ key, text: 'x'.repeat(200) }), origin: 'test', source: '' }));
+  await store.records.writer(dataset, runId).write(ops, () => []);
 }
 
 const keysOf = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
@@ -21,15 +20,15 @@ describe('RecordsRepo.iterate on a shared connection', () => {
     await withStore({ cwd: repoRoot, home: tmpDir() }, async (store) => {
       // An empty key and non-ASCII keys sort by SQLite's BINARY order, across page edges.
       const keys = ['', ...keysOf(2999), 'é', 'z'];
-      load(store, 'a', keys, 'run-a');
+      await load(store, 'a', keys, 'run-a');
       const seen: string[] = [];
       let i = 0;
-      for (const row of store.records.iterate('a', 100)) {
+      for await (const row of store.records.iterate('a', 100)) {
         seen.push(row.key);
         if (i++ % 97 === 0) {
           // What the other pipeline's run does meanwhile: kysely queries and a load batch.
           await store.runs.start({ runId: `run-b-${i}`, pipeline: 'b', dataset: 'b', startedAt: new Date().toISOString() });
-          load(store, 'b', [`b${i}`], `run-b-${i}`);
+          await load(store, 'b', [`b${i}`], `run-b-${i}`);
           expect(await store.records.count('b')).toBeGreaterThan(0);
         }
       }
@@ -39,13 +38,13 @@ describe('RecordsRepo.iterate on a shared connection', () => {
 
   it('snapshots a multi-chunk dataset while another dataset loads on the same connection', async () => {
     await withStore({ cwd: repoRoot, home: tmpDir() }, async (store) => {
-      load(store, 'a', keysOf(4000), 'run-a');
+      await load(store, 'a', keysOf(4000), 'run-a');
       let stop = false;
       // The other run: a load batch and a kysely query on every turn of the event loop.
       const other = (async () => {
         let n = 0;
         while (!stop) {
-          load(store, 'b', [`b${n++}`], 'run-b');
+          await load(store, 'b', [`b${n++}`], 'run-b');
           await store.records.count('b');
           await new Promise((resolve) => setImmediate(resolve));
         }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tmpDir } from '../helpers/tmp.js';
 import { runPipeline, withStore } from '../helpers/run.js';
+import { collect } from '../helpers/collect.js';
 
 const EXPECTED_REASONS = {
   bad_date: 10, csv_bad_quote: 1, csv_field_count: 2, csv_unterminated_quote: 1, duplicate_conflict: 5,
@@ -31,8 +32,8 @@ describe('reviews pipeline', () => {
   it('stores cleaned, scrubbed, labelled records', async () => {
     const home = tmpDir();
     await runPipeline('reviews', { cwd: repoRoot, home });
-    await withStore({ cwd: repoRoot, home }, (store) => {
-      const rows = [...store.records.iterate('reviews')].map((r) => JSON.parse(r.data));
+    await withStore({ cwd: repoRoot, home }, async (store) => {
+      const rows = (await collect(store.records.iterate('reviews'))).map((r) => JSON.parse(r.data));
       expect(rows).toHaveLength(4000);
       for (const r of rows) {
         expect(r.text).not.toMatch(/<[a-z/]|&[a-z#0-9]+;|@example\.com|555-123-4567|\s{2}/i);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
-import { LeasesRepo } from '../../src/db/leases-repo.js';
+import { SqliteLeases } from '../../src/db/sqlite-leases.js';
 import { RunsRepo } from '../../src/db/runs-repo.js';
 import { ExitCode, LockHeldError } from '../../src/errors.js';
 import { acquireRunLease } from '../../src/pipeline/run-lease.js';
@@ -13,7 +13,7 @@ afterEach(async () => { while (open.length) await open.pop()!.close(); });
 
 async function connect(file: string) {
   const database = await openDatabase(file);
-  const leases = new LeasesRepo(file);
+  const leases = new SqliteLeases(file);
   open.push(database, leases);
   return { leases, runs: new RunsRepo(database) };
 }
@@ -37,10 +37,10 @@ describe('run leases', () => {
     expect(refused.exitCode).toBe(ExitCode.locked);
     expect(refused.message).toMatch(new RegExp(`run run-a \\(pid ${process.pid} on .+\\) holds its lock since 1970-01-01T00:16:40.000Z, last heartbeat 1970-01-01T00:16:40.900Z`));
     expect(refused.hint).toContain('the lock expires at 1970-01-01T00:16:41.900Z');
-    held.release();
+    await held.release();
     const next = await acquireRunLease({ ...b, pipeline: 'reviews', runId: 'run-b', ttlMs: 1000, now });
     expect(next.tookOver).toBeNull();
-    next.release();
+    await next.release();
   });
 
   it('is taken over once the holder stops heartbeating; the dead run is marked abandoned and cannot continue', async () => {
@@ -54,29 +54,29 @@ describe('run leases', () => {
     expect(taker.tookOver).toMatchObject({ runId: 'run-a', pid: process.pid });
     expect(await b.runs.get('run-a')).toMatchObject({ status: 'failed', error: { code: 'RUN_ABANDONED' } });
     // The stalled holder wakes up: its next stage boundary finds the lock gone.
-    expect(() => stalled.assertHeld('publish')).toThrow(/run run-a of reviews lost its lock before publish/);
-    stalled.release(); // must not delete the new holder's lease
-    expect(b.leases.get('reviews')).toMatchObject({ runId: 'run-b' });
-    taker.release();
-    expect(b.leases.get('reviews')).toBeUndefined();
+    await expect(stalled.assertHeld('publish')).rejects.toThrow(/run run-a of reviews lost its lock before publish/);
+    await stalled.release(); // must not delete the new holder's lease
+    expect(await b.leases.get('reviews')).toMatchObject({ runId: 'run-b' });
+    await taker.release();
+    expect(await b.leases.get('reviews')).toBeUndefined();
   });
 
   it('lets different pipelines run at the same time', async () => {
     const [a, b] = await twoProcesses();
     const reviews = await acquireRunLease({ ...a, pipeline: 'reviews', runId: 'r1' });
     const sensors = await acquireRunLease({ ...b, pipeline: 'sensors', runId: 's1' });
-    expect([a.leases.get('reviews')?.runId, a.leases.get('sensors')?.runId]).toEqual(['r1', 's1']);
-    reviews.release();
-    sensors.release();
+    expect([(await a.leases.get('reviews'))?.runId, (await a.leases.get('sensors'))?.runId]).toEqual(['r1', 's1']);
+    await reviews.release();
+    await sensors.release();
   });
 
   it('heartbeats on a timer while the holder is alive', async () => {
     const [a, b] = await twoProcesses();
     const held = await acquireRunLease({ ...a, pipeline: 'reviews', runId: 'r1', ttlMs: 400 });
-    const first = a.leases.get('reviews')!.expiresAt;
+    const first = (await a.leases.get('reviews'))!.expiresAt;
     await new Promise((r) => setTimeout(r, 700));
-    expect(a.leases.get('reviews')!.expiresAt).toBeGreaterThan(first + 200);
+    expect((await a.leases.get('reviews'))!.expiresAt).toBeGreaterThan(first + 200);
     await expect(acquireRunLease({ ...b, pipeline: 'reviews', runId: 'r2', ttlMs: 400 })).rejects.toBeInstanceOf(LockHeldError);
-    held.release();
+    await held.release();
   });
 });

@@ -24,7 +24,7 @@ describe('Scheduler', () => {
     open.push(...connections);
     const [a, b] = connections.map((d) => new TicksRepo(d));
     const now = () => new Date('2026-03-10T12:00:00Z');
-    a!.claim('nightly', new Date('2026-03-08T03:00:00Z'), 'done', now());
+    await a!.claim('nightly', new Date('2026-03-08T03:00:00Z'), 'done', now());
     const calls: string[] = [];
     const duplicates: string[] = [];
     const make = (ticks: TicksRepo, who: string) => new Scheduler({
@@ -37,12 +37,12 @@ describe('Scheduler', () => {
     // database's primary key settles): it sees the tick as missed too.
     const stale = Object.assign(Object.create(b!) as TicksRepo, { latest: () => new Date('2026-03-08T03:00:00Z') });
     const second = make(stale, 'b');
-    first.start();
-    second.start();
+    await first.start();
+    await second.start();
     await Promise.all([first.stop(), second.stop()]);
     expect(calls).toEqual(['a nightly@2026-03-10T03:00:00.000Z']);
     expect(duplicates).toEqual(['b 2026-03-10T03:00:00.000Z']);
-    expect(b!.list('nightly').map((t) => [t.tickAt, t.state, t.runId])).toEqual([
+    expect((await b!.list('nightly')).map((t) => [t.tickAt, t.state, t.runId])).toEqual([
       ['2026-03-10T03:00:00.000Z', 'done', 'run-a'],
       ['2026-03-08T03:00:00.000Z', 'done', null],
     ]);
@@ -53,10 +53,10 @@ describe('Scheduler', () => {
     open.push(database);
     const ticks = new TicksRepo(database);
     const now = () => new Date('2026-03-10T12:00:00Z');
-    ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+    await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
     const scheduler = new Scheduler({ pipelines: [nightly], ticks, now, runTick: async () => { throw new Error('disk on fire'); } });
-    scheduler.start();
+    await scheduler.start();
     await scheduler.stop();
-    expect(ticks.list('nightly')[0]).toMatchObject({ tickAt: '2026-03-10T03:00:00.000Z', state: 'failed' });
+    expect((await ticks.list('nightly'))[0]).toMatchObject({ tickAt: '2026-03-10T03:00:00.000Z', state: 'failed' });
   });
 });

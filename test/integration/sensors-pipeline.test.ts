@@ -37,7 +37,7 @@ const run = () => executeRun(pipeline, { ...store, cwd: root });
 
 /** The stored record of a sensor at an instant, as the snapshot would see it. */
 function stored(sensor: string, ts: string): unknown {
-  const row = store.database.sqlite
+  const row = store.database.sqlite!
     .prepare<[string, string], { data: string }>('SELECT data FROM records WHERE dataset = ? AND key = ?')
     .get('sensors', `${sensor}|${ts}`);
   return row && JSON.parse(row.data);

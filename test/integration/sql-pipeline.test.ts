@@ -9,6 +9,7 @@ import { arkiveEntry, newProject, write } from '../helpers/project.js';
 import { describePostgres } from '../helpers/postgres.js';
 import { runPipeline, withStore } from '../helpers/run.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { collect } from '../helpers/collect.js';
 
 function eventsProject(): string {
   const cwd = newProject();
@@ -62,11 +63,11 @@ describePostgres('a pipeline reading PostgreSQL', (server) => {
     // 3 changed rows, and the NULL-cursor row again (still unorderable, still quarantined).
     expect(second.sources[0]).toMatchObject({ mode: 'incremental', incremental: true, rows: 4, loaded: 2, deleted: 1 });
     expect(second.rows).toMatchObject({ extracted: 4, changed: 3, removed: 1, quarantined: 1 });
-    const records = await withStore({ cwd, home }, (store) => [...store.records.iterate('events')]);
+    const records = await withStore({ cwd, home }, async (store) => (await collect(store.records.iterate('events'))));
     expect(records).toHaveLength(49);
     expect(JSON.parse(records.find((r) => r.key === '3')!.data).body).toBe('event 3 (edited)');
 
-    const quarantine = await withStore({ cwd, home }, (store) => store.quarantine.list({ runId: first.runId }));
+    const quarantine = await withStore({ cwd, home }, async (store) => store.quarantine.list({ runId: first.runId }));
     expect(quarantine.map((q) => q.location).sort()).toEqual([
       `postgres://arkive_test@127.0.0.1:${server().port}/arkive_test:51`, `postgres://arkive_test@127.0.0.1:${server().port}/arkive_test:52`,
     ]);
@@ -82,7 +83,7 @@ describePostgres('a pipeline reading PostgreSQL', (server) => {
     const home = tmpDir();
     const env = { DATABASE_URL: server().url };
     await runPipeline('events', { cwd, home, env });
-    const stored = await withStore({ cwd, home }, (store) => store.sourceStates.get('events'));
+    const stored = await withStore({ cwd, home }, async (store) => store.sourceStates.get('events'));
     await server().query('drop table p.events');
     const failed = await runPipeline('events', { cwd, home, env });
     expect(failed.status).toBe('failed');
@@ -91,6 +92,6 @@ describePostgres('a pipeline reading PostgreSQL', (server) => {
     expect(failed.error!.message).toContain('relation "p.events" does not exist');
     expect(failed.error!.message).toContain('query: select id, body, updated_at, gone from p.events');
     expect(failed.rows.extracted).toBe(0);
-    expect(await withStore({ cwd, home }, (store) => store.sourceStates.get('events'))).toEqual(stored);
+    expect(await withStore({ cwd, home }, async (store) => store.sourceStates.get('events'))).toEqual(stored);
   });
 });

@@ -1,4 +1,5 @@
 // The sentiment model on the real `reviews` records: loaded by the pipeline into a temp
+import { collect } from '../helpers/collect.js';
 // home, read back from the store, trained twice.
 import { describe, expect, it } from 'vitest';
 import { executeRun } from '../../src/pipeline/execute.js';
@@ -13,7 +14,7 @@ async function reviewRecords(): Promise<Record<string, unknown>[]> {
   const store = await system.openStore();
   try {
     await executeRun(await system.pipelines.load('reviews'), { ...store, cwd: repoRoot });
-    return [...store.records.iterate('reviews')].map((r) => JSON.parse(r.data) as Record<string, unknown>);
+    return (await collect(store.records.iterate('reviews'))).map((r) => JSON.parse(r.data) as Record<string, unknown>);
   } finally {
     await store.close();
   }

@@ -74,7 +74,7 @@ describe('the train stage', () => {
     expect(card2.metrics).toMatchObject({ rows: 150, previousMean: card.metrics!.mean });
 
     // Without tensors in the database, the warm start reads the previous checkpoint from the permaweb.
-    store.database.sqlite.exec('delete from model_tensors');
+    store.database.sqlite!.exec('delete from model_tensors');
     await network.settle();
     write(cwd, 'people.csv', `id,name,age\n${people(160)}\n`);
     const third = await run();

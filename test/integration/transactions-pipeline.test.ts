@@ -1,4 +1,5 @@
 // Runs the `transactions` pipeline on its committed Parquet fixture into a fresh home and
+import { collect } from '../helpers/collect.js';
 // checks the numbers fixtures/README.md documents, that the stored records are exactly the
 // ones the fixture's generator meant (every Parquet type mapped and cleaned as documented),
 // that quarantine locations name the file and row, and that a second run changes nothing.
@@ -21,7 +22,7 @@ describe('transactions pipeline (Parquet)', () => {
     expect(first.quarantineReasons).toEqual(REASONS);
     expect(first.sources).toEqual([expect.objectContaining({ name: 'export', reads: 'fixtures/transactions/part-*.parquet', mode: 'full', rows: 3065, loaded: 3000 })]);
     await withStore(opts, async (store) => {
-      const stored = [...store.records.iterate('transactions')].map((r) => JSON.parse(r.data));
+      const stored = (await collect(store.records.iterate('transactions'))).map((r) => JSON.parse(r.data));
       expect(stored).toEqual(transactionRecords());
       const rows = await store.quarantine.list({ runId: first.runId });
       expect(rows.every((r) => /^fixtures\/transactions\/part-000[01]\.parquet:\d+$/.test(r.location))).toBe(true);

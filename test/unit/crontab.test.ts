@@ -2,11 +2,11 @@
 // option (flag or environment), the line spells it out, and resolving the line's flags alone
 // (cron's bare environment) gives the same network.
 import { describe, expect, it } from 'vitest';
-import { resolveNetwork, type GlobalOptions } from '../../src/config.js';
-import { crontabLines, networkFlags } from '../../src/pipeline/crontab.js';
+import { resolveConfig, resolveNetwork, type GlobalOptions } from '../../src/config.js';
+import { crontabLines, databaseFlags, networkFlags } from '../../src/pipeline/crontab.js';
 import { definePipeline, jsonl, z } from '../../src/index.js';
 
-type NetworkOptions = Required<Omit<GlobalOptions, 'cwd' | 'home'>>;
+type NetworkOptions = Required<Omit<GlobalOptions, 'cwd' | 'home' | 'database'>>;
 
 // Every network option of GlobalOptions (the compiler insists when one is added) with its flag.
 const FLAGS = {
@@ -86,5 +86,18 @@ describe('networkFlags', () => {
     const notes = crontabLines({ pipelines: [pipeline], cwd: '/p', home: '/h', node: '/node', bin: '/b', options: [] })
       .filter((l) => l.startsWith('#')).join('\n');
     expect(notes).toMatch(/Exit codes cron mails: 1 failure, 2 bad input, 3 verification, 4 locked by another run, 5 refused by\n# budget or balance before paying/);
+  });
+});
+
+describe('databaseFlags', () => {
+  it('names a shared Postgres from flag or environment, so a cron-started run uses the same database', () => {
+    const url = 'postgres://arkive:pw@db.test:5432/arkive';
+    const config = resolveConfig({ cwd: '/tmp', home: '/tmp/h' }, { ARKIVE_DATABASE: url });
+    expect(databaseFlags(config.database)).toEqual(['--database', url]);
+    expect(resolveConfig({ cwd: '/tmp', home: '/tmp/h', database: url }, {}).database).toEqual(config.database);
+  });
+
+  it('adds nothing for the home\'s own SQLite file', () => {
+    expect(databaseFlags(resolveConfig({ cwd: '/tmp', home: '/tmp/h' }, {}).database)).toEqual([]);
   });
 });

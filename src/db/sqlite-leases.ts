@@ -1,30 +1,14 @@
-// Run leases: at most one holder per pipeline across every process using this home. The
-// check-and-take runs in one BEGIN IMMEDIATE transaction, so two processes racing for a
-// free lease are serialised by SQLite's write lock and exactly one of them gets it.
+// Run leases on the home's SQLite file (leases.ts). The check-and-take runs in one BEGIN
+// IMMEDIATE transaction, so two processes racing for a free lease are serialised by SQLite's
+// write lock and exactly one of them gets it.
 // Leases use a connection of their own: the run's connection may be busy streaming records
 // (better-sqlite3 refuses a second statement on a connection mid-iteration), and a heartbeat
 // must never wait for, or fail because of, the work it vouches for.
 import BetterSqlite3 from 'better-sqlite3';
+import { leaseOf, type AcquireOutcome, type Lease, type LeaseHolder, type Leases } from './leases.js';
 import type { LeasesTable } from './schema.js';
 
-export interface LeaseHolder {
-  runId: string;
-  pid: number;
-  host: string;
-}
-
-export interface Lease extends LeaseHolder {
-  pipeline: string;
-  acquiredAt: number;
-  heartbeatAt: number;
-  expiresAt: number;
-}
-
-export type AcquireOutcome =
-  | { acquired: true; lease: Lease; tookOver: Lease | null }
-  | { acquired: false; holder: Lease };
-
-export class LeasesRepo {
+export class SqliteLeases implements Leases {
   private connection: BetterSqlite3.Database | undefined;
 
   /** `dbFile`: the home's database, already migrated (openDatabase). */
@@ -38,16 +22,15 @@ export class LeasesRepo {
     return this.connection;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.connection?.close();
     this.connection = undefined;
   }
 
-  /** Takes the lease of `pipeline` if it is free or its holder stopped heartbeating. */
-  tryAcquire(pipeline: string, holder: LeaseHolder, now: number, ttlMs: number): AcquireOutcome {
+  async tryAcquire(pipeline: string, holder: LeaseHolder, now: number, ttlMs: number): Promise<AcquireOutcome> {
     const { sqlite } = this;
     const take = sqlite.transaction((): AcquireOutcome => {
-      const current = this.get(pipeline);
+      const current = this.read(pipeline);
       if (current && current.expiresAt > now) return { acquired: false, holder: current };
       const lease: Lease = { pipeline, ...holder, acquiredAt: now, heartbeatAt: now, expiresAt: now + ttlMs };
       sqlite.prepare(
@@ -60,11 +43,8 @@ export class LeasesRepo {
     return take.immediate();
   }
 
-  /**
-   * Extends the lease: 'renewed', 'lost' (it expired and another run took it), or 'busy' when
-   * another writer held the database for 1 s (the next heartbeat tries again).
-   */
-  renew(pipeline: string, runId: string, now: number, ttlMs: number): 'renewed' | 'lost' | 'busy' {
+  /** 'busy': another writer held the database for 1 s. */
+  async renew(pipeline: string, runId: string, now: number, ttlMs: number): Promise<'renewed' | 'lost' | 'busy'> {
     const { sqlite } = this;
     // Short wait: this runs on the event loop of a working run; a missed beat is retried.
     sqlite.pragma('busy_timeout = 1000');
@@ -81,15 +61,20 @@ export class LeasesRepo {
     }
   }
 
-  release(pipeline: string, runId: string): void {
+  async release(pipeline: string, runId: string): Promise<void> {
+    this.releaseNow(pipeline, runId);
+  }
+
+  releaseNow(pipeline: string, runId: string): void {
     this.sqlite.prepare('DELETE FROM leases WHERE pipeline = ? AND run_id = ?').run(pipeline, runId);
   }
 
-  get(pipeline: string): Lease | undefined {
+  async get(pipeline: string): Promise<Lease | undefined> {
+    return this.read(pipeline);
+  }
+
+  private read(pipeline: string): Lease | undefined {
     const row = this.sqlite.prepare('SELECT * FROM leases WHERE pipeline = ?').get(pipeline) as LeasesTable | undefined;
-    return row && {
-      pipeline: row.pipeline, runId: row.run_id, pid: row.pid, host: row.host,
-      acquiredAt: row.acquired_at, heartbeatAt: row.heartbeat_at, expiresAt: row.expires_at,
-    };
+    return row && leaseOf(row);
   }
 }

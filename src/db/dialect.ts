@@ -1,0 +1,26 @@
+// The SQL dialects arkive's state can live in: the home's SQLite file (one machine) or a
+// shared PostgreSQL database (several runners on several machines).
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Where the database is: a SQLite file, or a Postgres URL. */
+export type DatabaseLocation =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string };
+
+/** The location as it may be printed: a Postgres URL without its password. */
+export function describeLocation(location: DatabaseLocation): string {
+  if (location.dialect === 'sqlite') return location.file;
+  try {
+    const url = new URL(location.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** A unique or primary key violation, in either dialect (the loser of an insert race). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

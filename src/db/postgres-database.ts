@@ -1,0 +1,29 @@
+// A shared PostgreSQL database through kysely's PostgresDialect over a `pg` pool. The pool
+// has several connections on purpose: a run streams its records on one while heartbeats,
+// claims and the ledger use others, and none waits for the rest.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { describeLocation } from './dialect.js';
+import type { Database } from './database.js';
+import type { Schema } from './schema.js';
+
+// int8 (counts, sums of bigint columns) arrives as a string by default; every int8 arkive
+// stores is a byte count or a millisecond time, far below 2^53, so a number is exact.
+const INT8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function openPostgres(url: string): Database {
+  const where = describeLocation({ dialect: 'postgres', url });
+  const pool = new pg.Pool({
+    connectionString: url, max: 8, types,
+    // A dead server must fail the command, not hang it.
+    connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000, application_name: 'arkive',
+  });
+  // An idle client losing its server (a restart) must not crash the process: the next query fails instead.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', where, close: () => db.destroy() };
+}
