@@ -77,14 +77,28 @@ async function loadSource(pipeline: Pipeline, source: Extractor, runId: string, 
       if (report.state !== undefined) run.state = report.state;
     },
   };
-  // One transaction per extracted batch: large enough to amortise the commit, small enough
-  // that a killed run loses at most one batch of work.
-  for await (const items of source.open(ctx)) {
+  // One transaction per batch of at least WRITE_BATCH items: large enough to amortise the
+  // commit (and, on Postgres, the round trips), small enough that a killed run loses little.
+  for await (const items of rebatch(source.open(ctx), WRITE_BATCH)) {
     const ops: RecordOp[] = [];
     const steps = items.map((item) => planItem(pipeline, source, item, ops, sink));
     await sink.writer.write(ops, (results) => settle(pipeline, source, runId, steps, results, sink));
     deps.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal);
   }
+}
+
+/** Extractors yield what one read gave (a few hundred lines); the database wants more per transaction. */
+const WRITE_BATCH = 2000;
+
+async function* rebatch(batches: AsyncIterable<RawItem[]>, size: number): AsyncGenerator<RawItem[]> {
+  let pending: RawItem[] = [];
+  for await (const items of batches) {
+    pending = pending.length ? pending.concat(items) : items;
+    if (pending.length < size) continue;
+    yield pending;
+    pending = [];
+  }
+  if (pending.length) yield pending;
 }
 
 function planItem(pipeline: Pipeline, source: Extractor, item: RawItem, ops: RecordOp[], sink: Sink): Step {
