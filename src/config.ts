@@ -1,6 +1,7 @@
 // Reads the global configuration (flags and environment) in one place. Everything else
 // receives plain values through system.ts.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BundlerKind } from './archive/uploader.js';
 import { parseFunding, parseWinston, type DevPricing, type Funding } from './devnet/dev-pricing.js';
@@ -106,10 +107,7 @@ const DEFAULT_STAGE_TIMEOUTS: StageTimeouts = {
 
 export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const cwd = path.resolve(options.cwd);
-  // An explicit --home or $ARKIVE_HOME is relative to where it was typed; the default
-  // home lives in the project directory.
-  const explicit = options.home || env.ARKIVE_HOME;
-  const home = explicit ? path.resolve(explicit) : path.join(cwd, '.arkive');
+  const home = homeOf(options, env);
   checkHome(home, options.home ? '--home' : env.ARKIVE_HOME ? '$ARKIVE_HOME' : 'the default home (./.arkive)');
   return {
     cwd,
@@ -145,6 +143,13 @@ function databaseLocation(url: string | undefined, homeFile: string, from: strin
     });
   }
   return { dialect: 'postgres', url };
+}
+
+// An explicit --home or $ARKIVE_HOME is relative to where it was typed; the default home
+// lives in the project directory.
+function homeOf(options: GlobalOptions, env: NodeJS.ProcessEnv): string {
+  const explicit = options.home || env.ARKIVE_HOME;
+  return explicit ? path.resolve(explicit) : path.join(path.resolve(options.cwd), '.arkive');
 }
 
 function devnetPricing(price: string | undefined, fund: string | undefined): DevPricing {
@@ -235,13 +240,22 @@ function list(flag: string[] | undefined, envValue: string | undefined): string[
   return values.map((v) => v.trim()).filter(Boolean);
 }
 
+/**
+ * `local` is the home's own devnet. In the home's SQLite file it is simply 'local'; in a shared
+ * database every home's devnet is another chain, so its versions are numbered apart (by host and home).
+ */
+function localKey(options: GlobalOptions, env: NodeJS.ProcessEnv): string {
+  if (!(options.database || env.ARKIVE_DATABASE)) return 'local';
+  return `local:${os.hostname()}:${homeOf(options, env)}`;
+}
+
 /** Resolved only by commands that use the network, so a bad setting never blocks `arkive runs`. */
 export function resolveNetwork(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): NetworkConfig {
   const gateways = list(options.gateway, env.ARKIVE_GATEWAY);
   const name = options.network ?? env.ARKIVE_NETWORK ?? (gateways.length ? 'custom' : 'local');
   const trust = list(options.trust, env.ARKIVE_TRUST);
   const bundlerKind = kindOf(options.bundlerKind ?? env.ARKIVE_BUNDLER_KIND);
-  if (name === 'local') return { name, key: 'local', gateways: [], trust, ...(bundlerKind && { bundlerKind }) };
+  if (name === 'local') return { name, key: localKey(options, env), gateways: [], trust, ...(bundlerKind && { bundlerKind }) };
   if (name !== 'custom' && name !== 'arweave') {
     throw new UsageError({
       code: 'NETWORK_UNKNOWN', message: `unknown network "${name}"`,

@@ -102,3 +102,32 @@ describe('resolveNetwork chooses the bundler protocol', () => {
     expect(own.paymentUrl).toBeUndefined();
   });
 });
+
+describe('the database', () => {
+  const url = 'postgres://arkive:secret@db.test:5432/arkive';
+
+  it("is the home's SQLite file unless a postgres:// URL is given by flag or environment", () => {
+    const home = tmpDir();
+    expect(resolveConfig({ cwd: home, home }, {}).database).toEqual({ dialect: 'sqlite', file: path.join(home, 'arkive.db') });
+    expect(resolveConfig({ cwd: home, home, database: url }, {}).database).toEqual({ dialect: 'postgres', url });
+    expect(resolveConfig({ cwd: home, home }, { ARKIVE_DATABASE: url }).database).toEqual({ dialect: 'postgres', url });
+  });
+
+  it('refuses what is not a PostgreSQL URL, without printing its password', () => {
+    for (const bad of ['mysql://u:secret@h/db', 'not a url', 'postgres://', 'file:///tmp/x.db']) {
+      const error = (() => { try { resolveConfig({ cwd: '/tmp', home: tmpDir(), database: bad }, {}); } catch (e) { return e; } })() as Error & { code?: string; exitCode?: number };
+      expect(error, bad).toMatchObject({ code: 'BAD_DATABASE', exitCode: 2 });
+      expect(error.message).not.toContain('secret');
+    }
+  });
+
+  it("numbers each home's local devnet apart in a shared database (each is another chain), and keeps 'local' in the home's file", () => {
+    const [a, b] = [tmpDir(), tmpDir()];
+    expect(resolveNetwork({ cwd: a, home: a }, {}).key).toBe('local');
+    const keyA = resolveNetwork({ cwd: a, home: a, database: url }, {}).key;
+    const keyB = resolveNetwork({ cwd: b, home: b }, { ARKIVE_DATABASE: url }).key;
+    expect(keyA).toMatch(/^local:.+:/);
+    expect(keyA).toContain(a);
+    expect(keyA).not.toBe(keyB);
+  });
+});
