@@ -91,18 +91,28 @@ export async function migrate(database: Database): Promise<string[]> {
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * kysely's default tables in a home's file (homes made before Postgres support have them);
+ * tables of our own in a shared database, which other kysely applications may use too.
+ */
+function migrationTable(dialect: Dialect): string {
+  return dialect === 'postgres' ? 'arkive_migration' : 'kysely_migration';
+}
+
 function migrator(database: Database): Migrator {
   const migrations = migrationsFor(database.dialect);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  return new Migrator({ db: database.db, provider });
+  const table = migrationTable(database.dialect);
+  return new Migrator({ db: database.db, provider, migrationTableName: table, migrationLockTableName: `${table}_lock` });
 }
 
-/** Names in kysely's migration table (none when the table does not exist yet). */
+/** Names in the migration table (none when the table does not exist yet). */
 async function executedNames(database: Database): Promise<string[]> {
+  const table = migrationTable(database.dialect);
   const tables = await database.db.introspection.getTables();
-  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
-  const db = database.db as unknown as Kysely<{ kysely_migration: { name: string } }>;
-  return (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r) => r.name);
+  if (!tables.some((t) => t.name === table)) return [];
+  const db = database.db as unknown as Kysely<Record<string, { name: string }>>;
+  return (await db.selectFrom(table).select('name').orderBy('name').execute()).map((r) => r.name);
 }
 
 function tooNew(status: SchemaStatus): RuntimeFailure {

@@ -3,6 +3,7 @@
 // racing, Postgres's row lock lets exactly one replace it, and the others see a live holder.
 // Queries go through the pool, so a heartbeat never waits behind the run's own work.
 import type { Kysely } from 'kysely';
+import { RuntimeFailure } from '../errors.js';
 import { leaseOf, type AcquireOutcome, type Lease, type LeaseHolder, type Leases } from './leases.js';
 import type { Schema } from './schema.js';
 
@@ -12,7 +13,7 @@ const RENEW_TIMEOUT_MS = 2_000;
 export class PostgresLeases implements Leases {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async tryAcquire(pipeline: string, holder: LeaseHolder, now: number, ttlMs: number): Promise<AcquireOutcome> {
+  async tryAcquire(pipeline: string, holder: LeaseHolder, now: number, ttlMs: number, attempt = 1): Promise<AcquireOutcome> {
     // Read first, for the report of whom we took over from: if the row changes in between, the
     // upsert below sees the change (it re-checks the row it locks) and refuses a live holder.
     const before = await this.get(pipeline);
@@ -25,8 +26,15 @@ export class PostgresLeases implements Leases {
       .executeTakeFirst();
     if (taken) return { acquired: true, lease: leaseOf(row), tookOver: before && before.expiresAt <= now ? before : null };
     const holderNow = await this.get(pipeline);
-    // Released between our two statements: try once more (it is free now).
-    if (!holderNow) return this.tryAcquire(pipeline, holder, now, ttlMs);
+    // Released between our two statements: try again (it is free now), a few times at most.
+    if (!holderNow && attempt < 5) return this.tryAcquire(pipeline, holder, now, ttlMs, attempt + 1);
+    if (!holderNow) {
+      throw new RuntimeFailure({
+        code: 'LEASE_CHURN',
+        message: `the lease of pipeline ${pipeline} was taken and released ${attempt} times while this run tried to take it`,
+        hint: 'Many runners start this pipeline at once; the next tick or run takes it. Check that hosts agree on its schedule.',
+      });
+    }
     return { acquired: false, holder: holderNow };
   }
 
