@@ -5,6 +5,7 @@
 // batch writer of the database's dialect (record-batch.ts); everything else through kysely.
 import type { ExpressionBuilder } from 'kysely';
 import type { Database } from './database.js';
+import { postgresRecords } from './postgres-record-cursor.js';
 import { postgresRecordWriter } from './postgres-record-writer.js';
 import type { RecordBatchWriter } from './record-batch.js';
 import type { Schema } from './schema.js';
@@ -63,13 +64,18 @@ export class RecordsRepo {
 
   /**
    * The records of a dataset in key order, read in pages of `pageRows` (never the whole table
-   * in memory, whatever the dialect). Each page is one complete statement, keyed on the last
-   * key seen, so no statement or cursor stays open between pages while the snapshot awaits
-   * file writes. Keys compare bytewise on both dialects (migrations.ts: SQLite's BINARY,
-   * Postgres's "C" collation), so `key > last` continues exactly where `order by key` stopped.
-   * A pipeline's run lock keeps its dataset unchanged between pages.
+   * in memory). Keys compare bytewise on both dialects (migrations.ts: SQLite's BINARY,
+   * Postgres's "C" collation). Postgres: a server-side cursor (postgres-record-cursor.ts).
+   * SQLite: each page is one complete statement, keyed on the last key seen, so no statement
+   * stays open on the shared connection while the snapshot awaits file writes (better-sqlite3
+   * refuses other statements meanwhile); a pipeline's run lock keeps its dataset unchanged
+   * between pages.
    */
   async *iterate(dataset: string, pageRows = 512): AsyncGenerator<{ key: string; hash: string; data: string }> {
+    if (this.database.dialect === 'postgres') {
+      yield* postgresRecords(this.database.db, dataset, pageRows);
+      return;
+    }
     let after: string | null = null;
     for (;;) {
       let page = this.database.db.selectFrom('records').select(['key', 'hash', 'data']).where('dataset', '=', dataset);

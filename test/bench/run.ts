@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --rows N] [-- --pg-rows N] [-- --only ingest|ingest-parquet|publish|get|checkpoint|rss|ingest-postgres|incremental-1pct|ingest-db] [-- --db-rows N]: runs the benchmarks and
+// npm run bench [-- --json] [-- --rows N] [-- --pg-rows N] [-- --only ingest|ingest-parquet|publish|get|checkpoint|rss|ingest-postgres|incremental-1pct|ingest-db|snapshot-postgres] [-- --db-rows N] [-- --snapshot-rows N]: runs the benchmarks and
 // prints their figures, as one JSON array with --json. Benchmarks generate their own inputs;
 // they never run in CI.
 import { benchIngest } from './ingest.js';
@@ -9,6 +9,7 @@ import { benchCheckpoint } from './checkpoint.js';
 import { benchRss } from './rss.js';
 import { benchIncremental, benchIngestPostgres } from './postgres.js';
 import { benchIngestDb } from './ingest-db.js';
+import { benchSnapshotPostgres } from './snapshot-db.js';
 import type { Figure } from './figure.js';
 
 function option(name: string): string | undefined {
@@ -28,6 +29,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   'ingest-postgres': () => benchIngestPostgres(Number(option('--pg-rows') ?? 1_000_000)),
   'incremental-1pct': () => benchIncremental(Number(option('--pg-rows') ?? 1_000_000)),
   'ingest-db': () => benchIngestDb(Number(option('--db-rows') ?? 200_000)),
+  'snapshot-postgres': () => benchSnapshotPostgres(Number(option('--snapshot-rows') ?? 1_000_000)),
 };
 const figures: Figure[] = [];
 for (const [name, run] of Object.entries(suites)) {
