@@ -3,20 +3,40 @@
 // statements), then one delete and one upsert over arrays (unnest) and one quarantine insert,
 // all in one transaction. A statement per row would pay a network round trip per row.
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { RuntimeFailure } from '../errors.js';
 import type { QuarantineEntry } from './quarantine-repo.js';
 import { simulate, type OpResult, type RecordBatchWriter, type RecordOp, type StoredRecord } from './record-batch.js';
 import type { Schema } from './schema.js';
+import { nulField, storableEntry, storableOp } from './storable-text.js';
 
 export function postgresRecordWriter(db: Kysely<Schema>, dataset: string, runId: string): RecordBatchWriter {
   return {
-    write: (ops, entries) => db.transaction().execute(async (trx) => {
-      const stored = await storedRecords(trx, dataset, [...new Set(ops.map((op) => op.key))]);
-      const { results, rows } = simulate(ops, stored, runId);
-      await applyRows(trx, dataset, rows, stored);
-      await insertQuarantine(trx, entries(results));
-      return results;
-    }),
+    write: async (given, entries) => {
+      const ops = given.map(storableOp);
+      refuseNul(dataset, ops);
+      return db.transaction().execute(async (trx) => {
+        const stored = await storedRecords(trx, dataset, [...new Set(ops.map((op) => op.key))]);
+        const { results, rows } = simulate(ops, stored, runId);
+        await applyRows(trx, dataset, rows, stored);
+        await insertQuarantine(trx, entries(results).map(storableEntry));
+        return results;
+      });
+    },
   };
+}
+
+/** Postgres's text cannot hold U+0000: the batch is refused before anything is written, naming the record. */
+function refuseNul(dataset: string, ops: readonly RecordOp[]): void {
+  for (const op of ops) {
+    const field = nulField(op);
+    if (!field) continue;
+    const from = op.op === 'put' ? ` (from ${op.origin.replaceAll('\u0000', '\\0')})` : '';
+    throw new RuntimeFailure({
+      code: 'DB_TEXT_NUL',
+      message: `the ${field} of record ${JSON.stringify(op.key).slice(0, 120)}${from} of dataset ${dataset} holds U+0000, which PostgreSQL cannot store`,
+      hint: "Make the pipeline's key() (or clean()) drop or replace U+0000 (e.g. .replaceAll('\\0', '')), or keep this dataset in a SQLite home.",
+    });
+  }
 }
 
 async function storedRecords(trx: Transaction<Schema>, dataset: string, keys: string[]): Promise<Map<string, StoredRecord>> {
