@@ -99,7 +99,9 @@ function migrator(database: Database): Migrator {
 
 /** Names in kysely's migration table (none when the table does not exist yet). */
 async function executedNames(database: Database): Promise<string[]> {
-  const tables = await database.db.introspection.getTables();
+  // withInternalKyselyTables: by default kysely leaves its own tables out, and a newer arkive's
+  // migrations would never be seen.
+  const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
   const db = database.db as unknown as Kysely<{ kysely_migration: { name: string } }>;
   return (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r) => r.name);

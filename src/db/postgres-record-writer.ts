@@ -63,20 +63,21 @@ async function applyRows(trx: Transaction<Schema>, dataset: string, rows: Map<st
     .execute(trx);
 }
 
-// Postgres takes at most 65,535 parameters per statement: 9 per row.
-const QUARANTINE_ROWS_PER_INSERT = 5000;
-
+/**
+ * Every row in one statement of nine array parameters (a multi-row VALUES would need nine
+ * parameters a row, and Postgres takes at most 65,535 a statement); ids in the entries' order.
+ */
 async function insertQuarantine(trx: Transaction<Schema>, entries: QuarantineEntry[]) {
-  for (let i = 0; i < entries.length; i += QUARANTINE_ROWS_PER_INSERT) {
-    await insertQuarantineRows(trx, entries.slice(i, i + QUARANTINE_ROWS_PER_INSERT));
-  }
-}
-
-async function insertQuarantineRows(trx: Transaction<Schema>, entries: QuarantineEntry[]) {
-  await trx.insertInto('quarantine').values(entries.map((e) => ({
-    run_id: e.runId, pipeline: e.pipeline, source: e.source, location: e.location, line: e.line, raw: e.raw,
-    raw_bytes: e.rawBytes ?? null, reason: e.reason, message: e.message,
-  }))).execute();
+  if (!entries.length) return;
+  const column = <T>(value: (e: QuarantineEntry) => T) => entries.map(value);
+  await sql`
+    insert into quarantine (run_id, pipeline, source, location, line, raw, raw_bytes, reason, message)
+    select run_id, pipeline, source, location, line, raw, raw_bytes, reason, message
+    from unnest(${column((e) => e.runId)}::text[], ${column((e) => e.pipeline)}::text[], ${column((e) => e.source)}::text[],
+      ${column((e) => e.location)}::text[], ${column((e) => e.line)}::integer[], ${column((e) => e.raw)}::text[],
+      ${column((e) => e.rawBytes ?? null)}::bytea[], ${column((e) => e.reason)}::text[], ${column((e) => e.message)}::text[])
+      with ordinality as q(run_id, pipeline, source, location, line, raw, raw_bytes, reason, message, n)
+    order by n`.execute(trx);
 }
 
 export type { OpResult, RecordOp };
