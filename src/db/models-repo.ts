@@ -1,6 +1,7 @@
 // Trained model versions: hyperparameters, metrics and checkpoint tensors, kept in the
 // database for listing, comparing and warm-starting (the permaweb holds the checkpoint files).
 import type { Database } from './database.js';
+import { codePointOrder } from './dialect.js';
 
 export interface ModelRecord {
   name: string;
@@ -50,7 +51,8 @@ export class ModelsRepo {
   async tensors(network: string, name: string, version: number): Promise<StoredTensor[]> {
     const rows = await this.database.db.selectFrom('model_tensors').selectAll()
       .where('network', '=', network).where('name', '=', name).where('version', '=', version)
-      .orderBy('file').orderBy('tensor').execute();
+      // Code-point order on both dialects: a warm start without a file name takes the first tensor of that name.
+      .orderBy(codePointOrder(this.database.dialect, 'file')).orderBy(codePointOrder(this.database.dialect, 'tensor')).execute();
     return rows.map((r) => ({ file: r.file, tensor: r.tensor, dtype: r.dtype, shape: JSON.parse(r.shape), data: r.data }));
   }
 }

@@ -85,7 +85,7 @@ export function describeDatabases(name: string, body: (db: () => TestDatabase, d
 async function setUp(dialect: Dialect, onCleanup: (step: () => Promise<void>) => void): Promise<TestDatabase> {
   const server = dialect === 'postgres' ? (await postgresTemplate()).server : undefined;
   const fresh = async (template?: string) => {
-    const location = server ? await createDatabase(server, template) : sqliteLocation();
+    const location = server ? await createDatabase(server, template ?? EMPTY) : sqliteLocation();
     onCleanup(() => dropDatabase(server, location));
     return location;
   };
@@ -114,6 +114,7 @@ function sqliteLocation(): DatabaseLocation {
   return { dialect: 'sqlite', file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-db-')), 'arkive.db') };
 }
 
+const EMPTY = 'arkive_empty';
 const TEMPLATE = 'arkive_template';
 let template: Promise<{ server: TestPostgres }> | undefined;
 let made = 0;
@@ -122,7 +123,10 @@ let made = 0;
 function postgresTemplate(): Promise<{ server: TestPostgres }> {
   template ??= (async () => {
     const server = await startPostgres();
-    await server.admin(`create database ${TEMPLATE} owner ${server.user}`);
+    // A server's default collation is its locale's (en_US on most): the test databases' is ICU
+    // en-US, not C, so any ordering that depends on collation differs from SQLite's here too.
+    await server.admin(`create database ${EMPTY} owner ${server.user} template template0 locale_provider icu icu_locale 'en-US'`);
+    await server.admin(`create database ${TEMPLATE} owner ${server.user} template ${EMPTY}`);
     // Migrated once; every test's database is a copy (nothing may stay connected to a template).
     const database = await openDatabase({ dialect: 'postgres', url: urlOf(server, TEMPLATE) }, { migrate: true });
     await database.close();
@@ -138,9 +142,9 @@ afterAll(async () => {
   await started?.server.stop();
 });
 
-async function createDatabase(server: TestPostgres, from?: string): Promise<DatabaseLocation> {
+async function createDatabase(server: TestPostgres, from: string): Promise<DatabaseLocation> {
   const name = `arkive_t${process.pid}_${++made}`;
-  await server.admin(`create database ${name} owner ${server.user}${from ? ` template ${from}` : ''}`);
+  await server.admin(`create database ${name} owner ${server.user} template ${from}`);
   return { dialect: 'postgres', url: urlOf(server, name) };
 }
 

@@ -6,7 +6,8 @@ import type { OpResult, RecordOp } from '../../../src/db/records-repo.js';
 import type { QuarantineEntry } from '../../../src/db/quarantine-repo.js';
 import { describeDatabases, type Connection } from '../../helpers/databases.js';
 
-const put = (key: string, hash: string, origin = `f:${key}`, source = 's'): RecordOp => ({
+type Put = Extract<RecordOp, { op: 'put' }>;
+const put = (key: string, hash: string, origin = `f:${key}`, source = 's'): Put => ({
   op: 'put', key, hash, data: JSON.stringify({ key, hash }), origin, source,
 });
 const remove = (key: string): RecordOp => ({ op: 'remove', key });
