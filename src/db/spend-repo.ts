@@ -78,7 +78,8 @@ export class SpendRepo {
       group.winston += BigInt(row.winston);
       groups.set(key, group);
     }
-    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))
+    // Code-point order, as every listing on either dialect: localeCompare's would follow the machine's locale.
+    return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, { runIds, ...g }]) => ({ ...g, runs: runIds.size }));
   }
 }
