@@ -95,7 +95,7 @@ export async function migrate(database: Database): Promise<string[]> {
  * kysely's default tables in a home's file (homes made before Postgres support have them);
  * tables of our own in a shared database, which other kysely applications may use too.
  */
-function migrationTable(dialect: Dialect): string {
+export function migrationTable(dialect: Dialect): string {
   return dialect === 'postgres' ? 'arkive_migration' : 'kysely_migration';
 }
 
@@ -109,7 +109,9 @@ function migrator(database: Database): Migrator {
 /** Names in the migration table (none when the table does not exist yet). */
 async function executedNames(database: Database): Promise<string[]> {
   const table = migrationTable(database.dialect);
-  const tables = await database.db.introspection.getTables();
+  // withInternalKyselyTables: by default kysely leaves its own tables out, and a newer arkive's
+  // migrations would never be seen.
+  const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === table)) return [];
   const db = database.db as unknown as Kysely<Record<string, { name: string }>>;
   return (await db.selectFrom(table).select('name').orderBy('name').execute()).map((r) => r.name);

@@ -1,6 +1,8 @@
 // Trained model versions: hyperparameters, metrics and checkpoint tensors, kept in the
 // database for listing, comparing and warm-starting (the permaweb holds the checkpoint files).
+import { isPlainObject, jsonColumn, type RowPlace } from './damaged-row.js';
 import type { Database } from './database.js';
+import { codePointOrder } from './dialect.js';
 
 export interface ModelRecord {
   name: string;
@@ -41,16 +43,35 @@ export class ModelsRepo {
   async list(network: string, name: string): Promise<ModelRecord[]> {
     const rows = await this.database.db.selectFrom('models').selectAll()
       .where('network', '=', network).where('name', '=', name).orderBy('version').execute();
-    return rows.map((r) => ({
-      name: r.name, version: r.version, runId: r.run_id, trainedOn: r.trained_on,
-      hyperparameters: JSON.parse(r.hyperparameters), metrics: JSON.parse(r.metrics), createdAt: r.created_at,
-    }));
+    return rows.map((r) => {
+      const place = (column: string) => this.place('models', `model ${name} v${r.version} on ${network}`, column);
+      return {
+        name: r.name, version: r.version, runId: r.run_id, trainedOn: r.trained_on, createdAt: r.created_at,
+        hyperparameters: jsonColumn<Record<string, unknown>>(r.hyperparameters, place('hyperparameters'), object),
+        // An object, not only numbers: JSON writes a NaN loss as null.
+        metrics: jsonColumn<Record<string, number>>(r.metrics, place('metrics'), object),
+      };
+    });
   }
 
   async tensors(network: string, name: string, version: number): Promise<StoredTensor[]> {
     const rows = await this.database.db.selectFrom('model_tensors').selectAll()
       .where('network', '=', network).where('name', '=', name).where('version', '=', version)
-      .orderBy('file').orderBy('tensor').execute();
-    return rows.map((r) => ({ file: r.file, tensor: r.tensor, dtype: r.dtype, shape: JSON.parse(r.shape), data: r.data }));
+      // Code-point order on both dialects: a warm start without a file name takes the first tensor of that name.
+      .orderBy(codePointOrder(this.database.dialect, 'file')).orderBy(codePointOrder(this.database.dialect, 'tensor')).execute();
+    return rows.map((r) => ({
+      file: r.file, tensor: r.tensor, dtype: r.dtype, data: r.data,
+      shape: jsonColumn<number[]>(r.shape, this.place('model_tensors', `tensor ${r.tensor} of ${r.file}, model ${name} v${version} on ${network}`, 'shape'), dimensions),
+    }));
+  }
+
+  private place(table: string, row: string, column: string): RowPlace {
+    return {
+      where: this.database.where, table, row, column,
+      hint: `Repair or delete that ${table} row: the model's release on the permaweb keeps its card and checkpoint.`,
+    };
   }
 }
+
+const object = (v: unknown) => (isPlainObject(v) ? undefined : 'a JSON object');
+const dimensions = (v: unknown) => (Array.isArray(v) && v.every((n) => Number.isSafeInteger(n) && n >= 0) ? undefined : 'a JSON array of whole dimensions');

@@ -15,15 +15,31 @@ const types = {
     oid === INT8 && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** A dead server must fail the command, not hang it. */
+const CONNECT_TIMEOUT_MS = 15_000;
+
 export function openPostgres(url: string): Database {
   const where = describeLocation({ dialect: 'postgres', url });
   const pool = new pg.Pool({
     connectionString: url, max: 8, types,
-    // A dead server must fail the command, not hang it.
-    connectionTimeoutMillis: 15_000, idleTimeoutMillis: 10_000, application_name: 'arkive',
+    connectionTimeoutMillis: connectTimeoutMs(url), idleTimeoutMillis: 10_000, application_name: 'arkive',
   });
   // An idle client losing its server (a restart) must not crash the process: the next query fails instead.
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', where, close: () => db.destroy() };
+}
+
+/**
+ * The URL's `connect_timeout` (seconds, as libpq reads it), else 15 s. pg's JavaScript client
+ * ignores that parameter, so without this a URL's own timeout would silently not apply.
+ */
+function connectTimeoutMs(url: string): number {
+  let seconds = Number.NaN;
+  try {
+    seconds = Number(new URL(url).searchParams.get('connect_timeout') ?? Number.NaN);
+  } catch {
+    // An unparsable URL fails on connecting, with pg's message.
+  }
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : CONNECT_TIMEOUT_MS;
 }

@@ -2,6 +2,7 @@
 // raw bytes when the text was not valid UTF-8) and a reason code. Nothing is dropped silently.
 // A run adds them with its records, in the same batch transaction (record-batch.ts).
 import type { Database } from './database.js';
+import { codePointOrder } from './dialect.js';
 
 export interface QuarantineEntry {
   runId: string;
@@ -28,7 +29,7 @@ export class QuarantineRepo {
       .select(['reason', (eb) => eb.fn.countAll<number>().as('n')])
       .where('run_id', '=', runId)
       .groupBy('reason')
-      .orderBy('reason')
+      .orderBy(codePointOrder(this.database.dialect, 'reason'))
       .execute();
     return Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)]));
   }

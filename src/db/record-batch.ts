@@ -60,9 +60,15 @@ export function simulate(ops: readonly RecordOp[], stored: Map<string, StoredRec
       return { outcome: 'inserted' };
     }
     if (row.seen_run === runId) return { outcome: row.hash === op.hash ? 'duplicate' : 'conflict', firstOrigin: row.origin };
-    const changed = row.hash !== op.hash;
-    rows.set(op.key, { ...row, ...put, changed_run: changed ? runId : row.changed_run });
-    return { outcome: changed ? 'updated' : 'unchanged' };
+    if (row.hash !== op.hash) {
+      rows.set(op.key, { ...row, ...put, changed_run: runId });
+      return { outcome: 'updated' };
+    }
+    // Unchanged: seen now, from this origin and source. Its stored data stays (SQLite's TOUCH):
+    // the row carries the put's data only for a writer that does not read stored data back,
+    // and that writer keeps the stored text for a row whose hash and creating run are the same.
+    rows.set(op.key, { ...row, data: op.data, origin: op.origin, source: op.source, seen_run: runId });
+    return { outcome: 'unchanged' };
   });
   return { results, rows };
 }

@@ -3,7 +3,7 @@
 //
 // Loading is the hot path of a run (a million rows must load in seconds): it goes through a
 // batch writer of the database's dialect (record-batch.ts); everything else through kysely.
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Database } from './database.js';
 import { postgresRecords } from './postgres-record-cursor.js';
 import { postgresRecordWriter } from './postgres-record-writer.js';
@@ -91,6 +91,8 @@ export class RecordsRepo {
 
 /** `source in (...)` / `not in (...)` as a list of at most one condition (an empty `in` matches nothing, an empty `not in` everything). */
 function inList(eb: ExpressionBuilder<Schema, 'records'>, column: 'source', values: readonly string[], op: 'in' | 'not in') {
-  if (values.length === 0) return op === 'in' ? [] : [eb.lit(1).$castTo<boolean>()];
+  // `1 = 1`, not a bare 1: Postgres wants a boolean there (SQLite takes either; a bound
+  // true is no use, better-sqlite3 binds no booleans).
+  if (values.length === 0) return op === 'in' ? [] : [sql<boolean>`1 = 1`];
   return [eb(column, op, [...values])];
 }

@@ -1,7 +1,8 @@
 // Run history: one row per `arkive run`, written when it starts and updated when it ends,
 // so a run killed mid-way stays visible as `running` with its start time.
-import type { Database } from './database.js';
 import type { Selectable } from 'kysely';
+import type { Database } from './database.js';
+import { codePointOrder } from './dialect.js';
 import type { RunStatus, RunsTable } from './schema.js';
 
 export interface RunCounts {
@@ -72,7 +73,8 @@ export class RunsRepo {
   async list(filter: { pipeline?: string | undefined; limit?: number | undefined } = {}): Promise<RunRecord[]> {
     let query = this.database.db.selectFrom('runs').selectAll();
     if (filter.pipeline) query = query.where('pipeline', '=', filter.pipeline);
-    const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50).execute();
+    const rows = await query.orderBy('started_at', 'desc').orderBy(codePointOrder(this.database.dialect, 'id'), 'desc')
+      .limit(filter.limit ?? 50).execute();
     return rows.map(toRecord);
   }
 }

@@ -2,6 +2,7 @@
 // migration 0009): a cursor value, an ETag. Written only when a run commits, all sources in
 // one transaction, so a killed or failed run leaves the previous states, and its re-run reads
 // the same range again.
+import { isPlainObject, jsonColumn } from './damaged-row.js';
 import type { Database } from './database.js';
 
 export type StoredState = Readonly<Record<string, string | number | boolean | null>>;
@@ -12,7 +13,10 @@ export class SourceStateRepo {
   /** The committed state of each source of the pipeline, by source name. */
   async get(pipeline: string): Promise<Map<string, StoredState>> {
     const rows = await this.database.db.selectFrom('source_state').select(['source', 'state']).where('pipeline', '=', pipeline).execute();
-    return new Map(rows.map((r) => [r.source, JSON.parse(r.state) as StoredState]));
+    return new Map(rows.map((r) => [r.source, jsonColumn<StoredState>(r.state, {
+      where: this.database.where, table: 'source_state', row: `pipeline ${pipeline}, source ${r.source}`, column: 'state',
+      hint: `Run the pipeline once with --full (arkive run ${pipeline} --full): it reads every source in full and stores fresh states.`,
+    }, flatState)]));
   }
 
   /** Stores the states a committed run reports (sources absent from `states` keep theirs). */
@@ -28,3 +32,7 @@ export class SourceStateRepo {
     });
   }
 }
+
+const flatState = (value: unknown) =>
+  (isPlainObject(value) && Object.values(value).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+    ? undefined : 'an object of strings, numbers, booleans and nulls');

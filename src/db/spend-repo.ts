@@ -2,6 +2,7 @@
 // per pipeline and calendar month (UTC) for budgets and `arkive spend`. Amounts are bigint
 // winston, stored as decimal strings and summed here, in code, exactly.
 import type { Kysely } from 'kysely';
+import { winstonColumn } from './damaged-row.js';
 import type { Database } from './database.js';
 import type { Schema } from './schema.js';
 
@@ -49,22 +50,22 @@ export class SpendRepo {
   async ofRuns(runIds: string[]): Promise<Map<string, bigint>> {
     const totals = new Map<string, bigint>();
     if (!runIds.length) return totals;
-    const rows = await this.database.db.selectFrom('spend').select(['run_id', 'winston']).where('run_id', 'in', runIds).execute();
-    for (const row of rows) totals.set(row.run_id, (totals.get(row.run_id) ?? 0n) + BigInt(row.winston));
+    const rows = await this.database.db.selectFrom('spend').select(['owner', 'sha256', 'run_id', 'winston']).where('run_id', 'in', runIds).execute();
+    for (const row of rows) totals.set(row.run_id, (totals.get(row.run_id) ?? 0n) + this.winston(row));
     return totals;
   }
 
   /** What a pipeline paid from `from` (inclusive) to `to` (exclusive). */
   async ofPipeline(pipeline: string, from: Date, to: Date): Promise<bigint> {
-    const rows = await this.database.db.selectFrom('spend').select('winston')
+    const rows = await this.database.db.selectFrom('spend').select(['owner', 'sha256', 'winston'])
       .where('pipeline', '=', pipeline).where('created_at', '>=', from.toISOString()).where('created_at', '<', to.toISOString())
       .execute();
-    return rows.reduce((sum, row) => sum + BigInt(row.winston), 0n);
+    return rows.reduce((sum, row) => sum + this.winston(row), 0n);
   }
 
   /** Totals by pipeline and month (UTC), oldest month first, from `since` on. */
   async byMonth(filter: { pipeline?: string | undefined; since?: Date | undefined } = {}): Promise<MonthSpend[]> {
-    let query = this.database.db.selectFrom('spend').select(['pipeline', 'run_id', 'item_bytes', 'winston', 'created_at']);
+    let query = this.database.db.selectFrom('spend').select(['owner', 'sha256', 'pipeline', 'run_id', 'item_bytes', 'winston', 'created_at']);
     if (filter.pipeline) query = query.where('pipeline', '=', filter.pipeline);
     if (filter.since) query = query.where('created_at', '>=', filter.since.toISOString());
     const groups = new Map<string, MonthSpend & { runIds: Set<string> }>();
@@ -75,11 +76,23 @@ export class SpendRepo {
       group.runIds.add(row.run_id);
       group.items++;
       group.itemBytes += row.item_bytes;
-      group.winston += BigInt(row.winston);
+      group.winston += this.winston(row);
       groups.set(key, group);
     }
-    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))
+    // Code-point order, as every listing on either dialect: localeCompare's would follow the machine's locale.
+    return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, { runIds, ...g }]) => ({ ...g, runs: runIds.size }));
+  }
+
+  /**
+   * A row's amount. Budgets add up every row, so a row that does not hold a whole
+   * non-negative number (a negative one would hide spending) stops the sum.
+   */
+  private winston(row: { owner: string; sha256: string; winston: string }): bigint {
+    return winstonColumn(row.winston, {
+      where: this.database.where, table: 'spend', row: `owner ${row.owner}, sha256 ${row.sha256}`, column: 'winston',
+      hint: 'Repair or delete that spend row: budgets and `arkive spend` add up every row, so they cannot count past it.',
+    });
   }
 }
 

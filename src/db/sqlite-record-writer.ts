@@ -8,6 +8,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { QuarantineEntry } from './quarantine-repo.js';
 import type { OpResult, RecordBatchWriter, RecordOp } from './record-batch.js';
+import { storableEntry, storableOp } from './storable-text.js';
 
 const INSERT = `insert into records (dataset, key, hash, data, origin, created_run, changed_run, seen_run, source)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dataset, key) do nothing`;
@@ -27,7 +28,8 @@ export function sqliteRecordWriter(sqlite: BetterSqlite3.Database, dataset: stri
   const first = sqlite.prepare<[string, string], { hash: string; origin: string }>(FIRST);
   const remove = sqlite.prepare(REMOVE);
   const quarantine = sqlite.prepare(QUARANTINE);
-  const apply = (op: RecordOp): OpResult => {
+  const apply = (given: RecordOp): OpResult => {
+    const op = storableOp(given);
     const { key } = op;
     if (op.op === 'remove') return { outcome: remove.run(dataset, key).changes > 0 ? 'removed' : 'absent' };
     const { hash, data, origin, source } = op;
@@ -39,7 +41,7 @@ export function sqliteRecordWriter(sqlite: BetterSqlite3.Database, dataset: stri
   };
   const batch = sqlite.transaction((ops: readonly RecordOp[], entries: (results: readonly OpResult[]) => QuarantineEntry[]) => {
     const results = ops.map(apply);
-    for (const e of entries(results)) {
+    for (const e of entries(results).map(storableEntry)) {
       quarantine.run(e.runId, e.pipeline, e.source, e.location, e.line, e.raw, e.rawBytes ?? null, e.reason, e.message);
     }
     return results;

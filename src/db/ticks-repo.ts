@@ -2,6 +2,7 @@
 // primary key is what makes a tick run at most once, across restarts and across every
 // scheduler on the database (two on one home, or N hosts on one Postgres): whoever inserts
 // the tick's row first runs it; the others' inserts do nothing.
+import { damagedRow } from './damaged-row.js';
 import type { Database } from './database.js';
 import type { TickState } from './schema.js';
 
@@ -35,7 +36,16 @@ export class TicksRepo {
   async latest(pipeline: string): Promise<Date | null> {
     const row = await this.database.db.selectFrom('schedule_ticks').select((eb) => eb.fn.max('tick_at').as('at'))
       .where('pipeline', '=', pipeline).executeTakeFirst();
-    return row?.at ? new Date(row.at) : null;
+    if (!row?.at) return null;
+    // Catch-up counts the ticks missed since this one: a row that is no time would count from nowhere.
+    const at = new Date(row.at);
+    if (Number.isNaN(at.getTime()) || at.toISOString() !== row.at) {
+      throw damagedRow({
+        where: this.database.where, table: 'schedule_ticks', row: `pipeline ${pipeline}, tick ${JSON.stringify(row.at)}`, column: 'tick_at',
+        hint: 'Delete that schedule_ticks row (or correct it to an ISO 8601 UTC time such as 2026-03-10T03:00:00.000Z).',
+      }, 'is not an ISO 8601 UTC time as arkive writes it');
+    }
+    return at;
   }
 
   async list(pipeline: string, limit = 100): Promise<Tick[]> {

@@ -10,14 +10,24 @@ const bin = findPostgresBin();
 const inCi = process.env.CI === 'true';
 
 /**
+ * Why tests named `name` that need the server are skipped here (printed), or undefined when they
+ * run: they always run under CI=true, where a missing server fails them instead.
+ */
+export function postgresSkipReason(name: string): string | undefined {
+  if (bin || inCi) return undefined;
+  console.warn(`skipping "${name}": ${MISSING}`);
+  return MISSING;
+}
+
+/**
  * `describe` for tests that need the server: a suite whose server is started in beforeAll
  * and stopped in afterAll. Without the binaries: skipped with a printed reason, but under
  * CI=true run, so that beforeAll fails instead.
  */
 export function describePostgres(name: string, body: (server: () => TestPostgres) => void): void {
-  if (!bin && !inCi) {
-    console.warn(`skipping "${name}": ${MISSING}`);
-    describe.skip(name, () => body(() => { throw new Error(MISSING); }));
+  const skip = postgresSkipReason(name);
+  if (skip) {
+    describe.skip(name, () => body(() => { throw new Error(skip); }));
     return;
   }
   describe(name, () => {
