@@ -50,6 +50,9 @@ function keyed(pipeline: Pipeline, record: unknown): Cleaned {
   if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
     return quarantine('bad_key', `key() must return a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${describeValue(key).slice(0, 80)}`);
   }
+  if (!storableKey(key)) {
+    return quarantine('bad_key', `key() returned ${describeValue(key).slice(0, 80)}, which holds U+0000 or a lone UTF-16 surrogate: no database stores it as given`);
+  }
   let data: string;
   try {
     // zod returns keys in schema order, so the JSON (and its hash) is deterministic.
@@ -58,6 +61,16 @@ function keyed(pipeline: Pipeline, record: unknown): Cleaned {
     return tooDeep(error) ?? quarantine('schema', `the record cannot be serialised as JSON: ${describeThrown(error)}`);
   }
   return { kind: 'record', key, hash: hash('sha256', data), data };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * PostgreSQL's text cannot hold U+0000 and neither dialect keeps a lone surrogate as given (it
+ * is not UTF-8): such a key would be another key, or an error, depending on the database.
+ */
+function storableKey(key: string): boolean {
+  return !key.includes('\u0000') && !LONE_SURROGATE.test(key);
 }
 
 function quarantine(reason: string, message: string): Cleaned {
@@ -109,6 +122,6 @@ export function tombstoneKey(pipeline: Pipeline, source: string, item: RawItem):
   } catch {
     key = undefined;
   }
-  if (typeof key === 'string' && key !== '' && key.length <= MAX_KEY_LENGTH) return { key };
+  if (typeof key === 'string' && key !== '' && key.length <= MAX_KEY_LENGTH && storableKey(key)) return { key };
   return { reason: 'tombstone_unkeyed', message: `the row is marked deleted, but no key can be computed for it (${cleaned.message})` };
 }

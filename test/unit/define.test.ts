@@ -45,6 +45,11 @@ describe('cleanItem', () => {
     expect(cleanItem(pipeline, 's', item({ id: 'k', n: 'x' }))).toMatchObject({ reason: 'schema', message: expect.stringMatching(/^n: /) });
     expect(cleanItem(pipeline, 's', item({ id: 'k', n: 'boom' }))).toMatchObject({ reason: 'clean_error', message: 'clean() threw: kaput' });
     expect(cleanItem(pipeline, 's', item({ id: '', n: '1' }))).toMatchObject({ reason: 'bad_key' });
+    // Keys no database stores as given: U+0000 (PostgreSQL refuses it), lone surrogates (not UTF-8).
+    for (const id of ['a\u0000b', '\ud800', 'x\udc00', '\udc00\ud800']) {
+      expect(cleanItem(pipeline, 's', item({ id, n: '1' })), JSON.stringify(id)).toMatchObject({ reason: 'bad_key', message: expect.stringContaining('U+0000 or a lone UTF-16 surrogate') });
+    }
+    expect(cleanItem(pipeline, 's', item({ id: 'ok \ud83d\ude00', n: '1' }))).toMatchObject({ kind: 'record', key: 'ok \ud83d\ude00' });
     expect(cleanItem(pipeline, 's', { line: 1, raw: '', error: { code: 'json_malformed', message: 'm' } }))
       .toEqual({ kind: 'quarantine', reason: 'json_malformed', message: 'm' });
   });
