@@ -17,12 +17,19 @@ const types = {
 
 /** A dead server must fail the command, not hang it. */
 const CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * No statement of arkive's takes minutes (loads are batched, reads are paged); one that does
+ * waits on a lock or a server that stalls. Then the run fails with the server's error instead
+ * of hanging until its stage deadline (an hour). TCP keepalive notices a server that vanished.
+ */
+const STATEMENT_TIMEOUT_MS = 300_000;
 
 export function openPostgres(url: string): Database {
   const where = describeLocation({ dialect: 'postgres', url });
   const pool = new pg.Pool({
     connectionString: url, max: 8, types,
     connectionTimeoutMillis: connectTimeoutMs(url), idleTimeoutMillis: 10_000, application_name: 'arkive',
+    statement_timeout: STATEMENT_TIMEOUT_MS, query_timeout: STATEMENT_TIMEOUT_MS + 30_000, keepAlive: true,
   });
   // An idle client losing its server (a restart) must not crash the process: the next query fails instead.
   pool.on('error', () => {});
