@@ -79,11 +79,24 @@ async function loadSource(pipeline: Pipeline, source: Extractor, runId: string, 
   };
   // One transaction per batch of at least WRITE_BATCH items: large enough to amortise the
   // commit (and, on Postgres, the round trips), small enough that a killed run loses little.
-  for await (const items of rebatch(source.open(ctx), WRITE_BATCH)) {
-    const ops: RecordOp[] = [];
-    const steps = items.map((item) => planItem(pipeline, source, item, ops, sink));
-    await sink.writer.write(ops, (results) => settle(pipeline, source, runId, steps, results, sink));
-    deps.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal);
+  // One batch is written while the next is read and cleaned: a database server works in a
+  // process of its own (SQLite's writer is synchronous, so there nothing overlaps). Batches
+  // are still written one after the other, in order.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const items of rebatch(source.open(ctx), WRITE_BATCH)) {
+      const ops: RecordOp[] = [];
+      const steps = items.map((item) => planItem(pipeline, source, item, ops, sink));
+      await writing;
+      writing = sink.writer.write(ops, (results) => settle(pipeline, source, runId, steps, results, sink))
+        .then(() => deps.observer?.rows?.(sink.counts, sink.bytesRead, sink.bytesTotal));
+      // Handled here, thrown by the next `await writing`: a failed write must not be an unhandled rejection meanwhile.
+      writing.catch(() => {});
+    }
+    await writing;
+  } finally {
+    // A source that failed mid-read: its last batch's transaction ends before the run reports.
+    await writing.catch(() => {});
   }
 }
 
