@@ -6,37 +6,27 @@
 // PostgreSQL server, against the local dev bundler and ArLocal (GraphQL shows what was posted).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { archiveFile, planFile, type ArchiveDeps, type FilePlan, type FileToArchive } from '../../src/archive/archive-file.js';
 import type { Tag } from '../../src/archive/tags.js';
 import type { Receipt, SignedItem, Uploader } from '../../src/archive/uploader.js';
 import type { Devnet } from '../../src/devnet/devnet.js';
 import { ExitCode, LockHeldError } from '../../src/errors.js';
-import { acquireRunLease, type RunLease } from '../../src/pipeline/run-lease.js';
-import { findByTag, startTestDevnet } from '../helpers/devnet.js';
-import { closeHosts, onBothDialects, openHosts, type Host } from '../helpers/shared-database.js';
+import type { DatabaseLocation } from '../../src/db/dialect.js';
+import type { RunResult } from '../../src/pipeline/execute.js';
+import { runPipeline } from '../../src/pipeline/run-pipeline.js';
+import { createSystem } from '../../src/system.js';
+import { findByTag } from '../helpers/devnet.js';
+import { arkiveEntry, newProject, write } from '../helpers/project.js';
+import { onBothDialects, useDevnet, useRunners, type Host } from '../helpers/shared-database.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-// One local permaweb for the file (tmpDir is per test): its directory is removed after the last test.
+const devnetOf = useDevnet();
+const runners = useRunners(devnetOf);
 let devnet: Devnet;
-const devnetHome = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-shared-devnet-'));
-beforeAll(async () => {
-  devnet = await startTestDevnet(devnetHome, { batchWindowMs: 50 });
-});
-afterAll(async () => {
-  await devnet?.stop();
-  fs.rmSync(devnetHome, { recursive: true, force: true });
-});
-
-const opened: Host[] = [];
-const leases: RunLease[] = [];
-afterEach(async () => {
-  while (leases.length) await leases.pop()!.release();
-  await closeHosts(opened);
-});
+beforeAll(() => { devnet = devnetOf(); });
 
 /** `count` files of random content (a unique sha256 each, so tests never see each other's items). */
 function makeFiles(count: number, bytes = 2_000): FileToArchive[] {
@@ -60,18 +50,6 @@ function deps(host: Host, runId?: string, extra: Partial<ArchiveDeps> & { waitMs
     uploader: host.uploader, gateway: host.gateway, uploads: host.store.uploads,
     ...(runId && { claim: { runId, waitMs, signal } }), ...rest,
   };
-}
-
-/** A run that holds its pipeline's lease and heartbeats (released after the test). */
-async function liveRun(host: Host, pipeline: string, runId: string): Promise<void> {
-  leases.push(await acquireRunLease({ leases: host.store.leases, runs: host.store.runs, pipeline, runId, ttlMs: 60_000 }));
-}
-
-/** A run whose process died right after taking its lease: nobody renews it, it expires after `ttlMs`. */
-async function deadRun(host: Host, pipeline: string, runId: string, ttlMs: number): Promise<number> {
-  const taken = await host.store.leases.tryAcquire(pipeline, { runId, pid: 999_999, host: 'dead-host' }, Date.now(), ttlMs);
-  if (!taken.acquired) throw new Error(`lease of ${pipeline} not free`);
-  return taken.lease.expiresAt;
 }
 
 async function itemsOf(sha256: string): Promise<string[]> {
@@ -111,11 +89,65 @@ class StallsWhileSigning extends DiesWhilePosting {
   resume(): void { this.resumed(); }
 }
 
+/** A project whose two pipelines, `left` and `right`, load the same rows into two datasets: their chunks are the same bytes. */
+function twinProject(): string {
+  const cwd = newProject();
+  const rows = Array.from({ length: 2_000 }, (_, i) => `${String(i).padStart(5, '0')},${crypto.randomBytes(12).toString('hex')}`);
+  write(cwd, 'rows.csv', `id,text\n${rows.join('\n')}\n`);
+  for (const name of ['left', 'right']) {
+    write(cwd, `pipelines/${name}.ts`, `
+import { csv, definePipeline, z } from ${JSON.stringify(arkiveEntry)};
+export default definePipeline({
+  name: '${name}', description: 'the same rows as its twin', sources: [csv('rows.csv')],
+  schema: z.object({ id: z.string(), text: z.string() }), key: (r) => r.id,
+  clean: (f) => ({ id: String(f.id), text: String(f.text) }),
+  snapshot: { targetChunkBytes: 4096 },
+});
+`);
+  }
+  return cwd;
+}
+
+/** A runner host as \`arkive run\` builds it: its own system and store on the shared database, publishing to the devnet. */
+async function runOn(cwd: string, location: DatabaseLocation, pipeline: string): Promise<RunResult> {
+  const endpoints = { gateway: [devnet.gatewayUrl], bundler: devnet.bundlerUrl, wallet: devnet.walletFile };
+  const system = location.dialect === 'sqlite'
+    ? createSystem({ cwd, home: path.dirname(location.file), ...endpoints }, {})
+    : createSystem({ cwd, home: tmpDir(), database: location.url, ...endpoints }, {});
+  const store = await system.openStore(undefined, { migrate: true });
+  try {
+    return await runPipeline(await system.pipelines.load(pipeline), system.runDeps(store, () => system.openNetwork()));
+  } finally {
+    await store.close();
+  }
+}
+
 onBothDialects('the shared upload ledger', (fresh) => {
+  it('two runners releasing the same rows under two names at once pay for each chunk once: one item per sha256 on the gateway', async () => {
+    const cwd = twinProject();
+    const location = await fresh();
+    const [left, right] = await Promise.all([runOn(cwd, location, 'left'), runOn(cwd, location, 'right')]);
+    for (const run of [left, right]) expect([run.status, run.error]).toEqual(['released', undefined]);
+    const [a] = await runners.open(location, 1);
+    const filesOf = async (run: RunResult) => JSON.parse((await a!.store.releases.byContentId(run.artifacts[0]!.contentId))!.files) as { path: string; id: string; sha256: string; bytes: number }[];
+    const chunks = <T extends { path: string }>(files: T[]) => files.filter((f) => f.path !== 'arkive.json');
+    const [leftChunks, rightChunks] = [chunks(await filesOf(left)), chunks(await filesOf(right))];
+    expect(leftChunks.length).toBeGreaterThan(8);
+    expect(rightChunks).toEqual(leftChunks);
+    const chunkBytes = leftChunks.reduce((n, c) => n + c.bytes, 0);
+    const uploaded = (run: RunResult) => run.artifacts[0]!.uploadedBytes;
+    const cards = left.artifacts[0]!.bytes - chunkBytes + right.artifacts[0]!.bytes - chunkBytes;
+    expect(uploaded(left) + uploaded(right)).toBe(chunkBytes + cards);
+    await devnet.flush();
+    for (const c of leftChunks) expect(await itemsOf(c.sha256)).toEqual([c.id]);
+    const spend = await a!.store.database.db.selectFrom('spend').select('sha256').where('sha256', 'in', leftChunks.map((c) => c.sha256)).execute();
+    expect(spend.length).toBe(leftChunks.length);
+  });
+
   it('two hosts archiving the same files at once post each content once: one item per sha256, one spend row, the same IDs', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
-    await liveRun(a!, 'alpha', 'run-a');
-    await liveRun(b!, 'beta', 'run-b');
+    const [a, b] = await runners.open(await fresh(), 2);
+    await runners.live(a!, 'alpha', 'run-a');
+    await runners.live(b!, 'beta', 'run-b');
     const files = makeFiles(12);
     // Both plan before either posts, as two releases priced at the same moment: each plans to pay for every file.
     const plansA = await Promise.all(files.map((f) => planFile(f, deps(a!))));
@@ -140,13 +172,13 @@ onBothDialects('the shared upload ledger', (fresh) => {
   });
 
   it('waits for a claimant while its lease lives; once it died, takes over and posts the very item it signed', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const [f] = makeFiles(1);
-    const expiresAt = await deadRun(a!, 'alpha', 'run-a', 1_500);
+    const expiresAt = await runners.dead(a!, 'alpha', 'run-a', 1_500);
     await expect(archiveFile(f!, { ...deps(a!, 'run-a'), uploader: new DiesWhilePosting(a!.uploader) })).rejects.toThrow(/died while posting/);
     const signed = await b!.store.uploads.get(a!.uploader.address, f!.sha256);
     expect(signed).toMatchObject({ state: 'signed', claim_run: 'run-a', item_id: expect.stringMatching(/^[\w-]{43}$/) });
-    await liveRun(b!, 'beta', 'run-b');
+    await runners.live(b!, 'beta', 'run-b');
     const plan = await planFile(f!, deps(b!));
     expect(plan).toEqual({ itemBytes: signed!.header!.length + f!.size });
     const result = await archiveFile(f!, deps(b!, 'run-b'), plan);
@@ -158,13 +190,13 @@ onBothDialects('the shared upload ledger', (fresh) => {
   });
 
   it('a claimant that stalls past its lease loses the file: what it signs late is never posted, it reuses the taker\'s item', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const [f] = makeFiles(1);
-    await deadRun(a!, 'alpha', 'run-a', 800);
+    await runners.dead(a!, 'alpha', 'run-a', 800);
     const stalled = new StallsWhileSigning(a!.uploader);
     const late = archiveFile(f!, { ...deps(a!, 'run-a'), uploader: stalled });
     await stalled.signing;
-    await liveRun(b!, 'beta', 'run-b');
+    await runners.live(b!, 'beta', 'run-b');
     const taker = await archiveFile(f!, deps(b!, 'run-b'));
     expect(taker.uploadedBytes).toBe(f!.size);
     stalled.resume();
@@ -174,13 +206,13 @@ onBothDialects('the shared upload ledger', (fresh) => {
   });
 
   it('takes at once a file claimed by a run ID no lease ever had (however odd the ID)', async () => {
-    const [a] = await openHosts(await fresh(), devnet, 1, opened);
+    const [a] = await runners.open(await fresh(), 1);
     const [f] = makeFiles(1);
     const owner = a!.uploader.address;
     await a!.store.uploads.begin({ owner, sha256: f!.sha256, size: f!.size, kind: 'chunk' }, new Date());
     const ghost = `x' or 1=1; drop table uploads; --${'y'.repeat(10_000)}`;
     await a!.store.database.db.updateTable('uploads').set({ claim_run: ghost }).where('sha256', '=', f!.sha256).execute();
-    await liveRun(a!, 'alpha', 'run-a');
+    await runners.live(a!, 'alpha', 'run-a');
     const started = Date.now();
     const result = await archiveFile(f!, deps(a!, 'run-a', { waitMs: 60_000 }));
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -189,12 +221,12 @@ onBothDialects('the shared upload ledger', (fresh) => {
   });
 
   it('does not reuse a row marked posted without an item ID: it plans a post and posts', async () => {
-    const [a] = await openHosts(await fresh(), devnet, 1, opened);
+    const [a] = await runners.open(await fresh(), 1);
     const [f] = makeFiles(1);
     const owner = a!.uploader.address;
     await a!.store.uploads.begin({ owner, sha256: f!.sha256, size: f!.size, kind: 'chunk' }, new Date());
     await a!.store.database.db.updateTable('uploads').set({ state: 'posted', item_id: null }).where('sha256', '=', f!.sha256).execute();
-    await liveRun(a!, 'alpha', 'run-a');
+    await runners.live(a!, 'alpha', 'run-a');
     const plan = await planFile(f!, deps(a!, 'run-a'));
     expect(plan).toHaveProperty('itemBytes');
     const result = await archiveFile(f!, deps(a!, 'run-a'), plan);
@@ -205,13 +237,13 @@ onBothDialects('the shared upload ledger', (fresh) => {
   });
 
   it('gives up on a live claimant that never finishes (exit 4, naming it), and stops at once when aborted', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const [f] = makeFiles(1);
     const owner = a!.uploader.address;
-    await liveRun(a!, 'alpha', 'run-a');
+    await runners.live(a!, 'alpha', 'run-a');
     await a!.store.uploads.begin({ owner, sha256: f!.sha256, size: f!.size, kind: 'chunk' }, new Date());
     expect(await a!.store.uploads.claim(owner, f!.sha256, { runId: 'run-a', now: Date.now() }, new Date())).toMatchObject({ claim_run: 'run-a' });
-    await liveRun(b!, 'beta', 'run-b');
+    await runners.live(b!, 'beta', 'run-b');
     let started = Date.now();
     const error = await archiveFile(f!, deps(b!, 'run-b', { waitMs: 700 })).then(() => undefined, (e: unknown) => e as LockHeldError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);

@@ -5,34 +5,19 @@
 // On a real SQLite file and a real PostgreSQL server, with the local dev bundler and ArLocal.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { publishRelease, type PublishDeps, type ReleaseInput, type ReleaseResult } from '../../src/archive/publish-release.js';
 import type { Devnet } from '../../src/devnet/devnet.js';
 import { ExitCode } from '../../src/errors.js';
-import { acquireRunLease, type RunLease } from '../../src/pipeline/run-lease.js';
-import { findByTag, startTestDevnet } from '../helpers/devnet.js';
-import { closeHosts, onBothDialects, openHosts, type Host } from '../helpers/shared-database.js';
+import { findByTag } from '../helpers/devnet.js';
+import { onBothDialects, useDevnet, useRunners, type Host } from '../helpers/shared-database.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-// One local permaweb for the file (tmpDir is per test): its directory is removed after the last test.
+const devnetOf = useDevnet();
+const runners = useRunners(devnetOf);
 let devnet: Devnet;
-const devnetHome = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-shared-devnet-'));
-beforeAll(async () => {
-  devnet = await startTestDevnet(devnetHome, { batchWindowMs: 50 });
-});
-afterAll(async () => {
-  await devnet?.stop();
-  fs.rmSync(devnetHome, { recursive: true, force: true });
-});
-
-const opened: Host[] = [];
-const leases: RunLease[] = [];
-afterEach(async () => {
-  while (leases.length) await leases.pop()!.release();
-  await closeHosts(opened);
-});
+beforeAll(() => { devnet = devnetOf(); });
 
 const NETWORK = 'custom';
 /** A name of its own per test: every test publishes with the one dev wallet, whose versions on the chain count. */
@@ -56,17 +41,6 @@ function deps(host: Host, extra: Partial<PublishDeps> = {}): PublishDeps {
   return { uploader: host.uploader, gateway: host.gateway, uploads: host.store.uploads, releases: host.store.releases, ...extra };
 }
 
-async function liveRun(host: Host, runId: string): Promise<void> {
-  leases.push(await acquireRunLease({ leases: host.store.leases, runs: host.store.runs, pipeline: runId, runId, ttlMs: 60_000 }));
-}
-
-/** A run whose process died right after taking its lease: nobody renews it; it expires after `ttlMs`. */
-async function deadRun(host: Host, runId: string, ttlMs: number): Promise<number> {
-  const taken = await host.store.leases.tryAcquire(runId, { runId, pid: 999_999, host: 'dead-host' }, Date.now(), ttlMs);
-  if (!taken.acquired) throw new Error(`lease of ${runId} not free`);
-  return taken.lease.expiresAt;
-}
-
 const killedAt = (point: string) => (reached: string) => { if (reached === point) throw new Error(`killed at ${point}`); };
 
 /** The committed versions of a name, checked to form one chain: 1..n, each the parent of the next. */
@@ -83,10 +57,10 @@ async function chainOf(host: Host, name: string) {
 
 onBothDialects('version numbers under contention', (fresh) => {
   it('K runs on two hosts releasing different content under one name at once get v1..vK, once each, in one chain', async () => {
-    const hosts = await openHosts(await fresh(), devnet, 2, opened);
+    const hosts = await runners.open(await fresh(), 2);
     const name = freshName();
     const runs = Array.from({ length: 4 }, (_, i) => ({ host: hosts[i % 2]!, runId: `run-${i}`, content: [`{"run":${i}}\n`.repeat(50 + i)] }));
-    for (const r of runs) await liveRun(r.host, r.runId);
+    for (const r of runs) await runners.live(r.host, r.runId, r.runId);
     const results = await Promise.all(runs.map((r) => publishRelease(releaseOf(name, r.runId, r.content), deps(r.host))));
     expect(results.map((r) => r.status)).toEqual(['released', 'released', 'released', 'released']);
     expect(results.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
@@ -100,10 +74,10 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('K runs releasing the same content at once make one version, which every run reports', async () => {
-    const hosts = await openHosts(await fresh(), devnet, 2, opened);
+    const hosts = await runners.open(await fresh(), 2);
     const name = freshName();
     const runs = Array.from({ length: 4 }, (_, i) => ({ host: hosts[i % 2]!, runId: `run-${i}` }));
-    for (const r of runs) await liveRun(r.host, r.runId);
+    for (const r of runs) await runners.live(r.host, r.runId, r.runId);
     const results: ReleaseResult[] = await Promise.all(runs.map((r) => publishRelease(releaseOf(name, r.runId, ['{"same":true}\n'.repeat(80)]), deps(r.host))));
     expect(results.map((r) => r.status).sort()).toEqual(['released', 'unchanged', 'unchanged', 'unchanged']);
     expect(new Set(results.map((r) => `${r.version} ${r.contentId}`))).toEqual(new Set([`1 ${results[0]!.contentId}`]));
@@ -111,13 +85,13 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('takes over a pending release whose run died before signing: other content gets its number, no gap', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const name = freshName();
-    const expiresAt = await deadRun(a!, 'run-a', 1_500);
+    const expiresAt = await runners.dead(a!, 'run-a', 'run-a', 1_500);
     await expect(publishRelease(releaseOf(name, 'run-a', ['{"a":1}\n']), deps(a!, { checkpoint: killedAt('files-archived') })))
       .rejects.toThrow(/killed at files-archived/);
     expect(await b!.store.releases.pending(NETWORK, name)).toMatchObject({ version: 1, claim_run: 'run-a', manifest_id: null });
-    await liveRun(b!, 'run-b');
+    await runners.live(b!, 'run-b', 'run-b');
     const result = await publishRelease(releaseOf(name, 'run-b', ['{"b":2}\n']), deps(b!));
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     expect(result).toMatchObject({ status: 'released', version: 1 });
@@ -126,12 +100,12 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('resumes the same content a dead run numbered: its card and number, paying for the manifest alone', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const name = freshName();
-    await deadRun(a!, 'run-a', 1_000);
+    await runners.dead(a!, 'run-a', 'run-a', 1_000);
     const content = ['{"same":1}\n'.repeat(40)];
     await expect(publishRelease(releaseOf(name, 'run-a', content), deps(a!, { checkpoint: killedAt('files-archived') }))).rejects.toThrow(/killed/);
-    await liveRun(b!, 'run-b');
+    await runners.live(b!, 'run-b', 'run-b');
     const result = await publishRelease(releaseOf(name, 'run-b', content), deps(b!));
     expect(result).toMatchObject({ status: 'released', version: 1 });
     expect(result.uploadedBytes).toBe(result.bytes - result.reusedBytes);
@@ -141,12 +115,12 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('completes the signed release of a run that died, then numbers its own content after it', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const name = freshName();
-    await deadRun(a!, 'run-a', 1_000);
+    await runners.dead(a!, 'run-a', 'run-a', 1_000);
     await expect(publishRelease(releaseOf(name, 'run-a', ['{"a":1}\n']), deps(a!, { checkpoint: killedAt('manifest-signed') }))).rejects.toThrow(/killed/);
     const signed = (await b!.store.releases.pending(NETWORK, name))!.manifest_id;
-    await liveRun(b!, 'run-b');
+    await runners.live(b!, 'run-b', 'run-b');
     const result = await publishRelease(releaseOf(name, 'run-b', ['{"b":2}\n']), deps(b!));
     expect(result).toMatchObject({ status: 'released', version: 2 });
     const [v1, v2] = await chainOf(b!, name);
@@ -155,12 +129,12 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('takes at once a pending release claimed by a run no lease ever had; gives up on a live one (exit 4)', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const name = freshName();
-    await liveRun(a!, 'run-a');
+    await runners.live(a!, 'run-a', 'run-a');
     await expect(publishRelease(releaseOf(name, 'run-a', ['{"a":1}\n']), deps(a!, { checkpoint: killedAt('files-archived') }))).rejects.toThrow(/killed/);
     // run-a is alive (it heartbeats) but will never finish this release.
-    await liveRun(b!, 'run-b');
+    await runners.live(b!, 'run-b', 'run-b');
     const started = Date.now();
     const error = await publishRelease(releaseOf(name, 'run-b', ['{"b":1}\n']), deps(b!, { claimWaitMs: 600 })).catch((e: unknown) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
@@ -174,7 +148,7 @@ onBothDialects('version numbers under contention', (fresh) => {
   });
 
   it('lets one of two hosts numbering a name at once insert its pending release; a run that lost its claim signs nothing', async () => {
-    const [a, b] = await openHosts(await fresh(), devnet, 2, opened);
+    const [a, b] = await runners.open(await fresh(), 2);
     const name = freshName();
     const pending = (version: number, runId: string) => ({
       network: NETWORK, name, version, kind: 'dataset' as const, digest: `sha256:${runId}`, parent: null, owner: 'o', run_id: runId,
