@@ -4,7 +4,9 @@
 // item is signed, recorded in the ledger, then posted; a large file is streamed in chunks
 // and its resumable upload ID recorded as soon as the bundler assigns it. Planning (which of
 // the two, and the size of the item to pay for) is apart from archiving, so that a release
-// is priced and checked against its budget before its first upload.
+// is priced and checked against its budget before its first upload. On a database several
+// runners share, a run claims each file before signing or posting it (db/claims.ts): a file
+// another live run is uploading is waited for and reused, never paid for again.
 import fs from 'node:fs';
 import { hash } from 'node:crypto';
 import type { SpendEntry } from '../db/spend-repo.js';
@@ -126,8 +128,8 @@ async function claimFile(f: FileToArchive, begin: () => Promise<Upload>, deps: A
     },
   };
   return untilClaimed(async () => {
-    const at = now();
-    const row = await deps.uploads.claim(owner, f.sha256, { runId: claim.runId, now: at.getTime() }, at);
+    // Leases are kept on the wall clock (run-lease.ts), whatever clock the ledger is written with.
+    const row = await deps.uploads.claim(owner, f.sha256, { runId: claim.runId, now: Date.now() }, now());
     if (row) return row;
     const current = await deps.uploads.get(owner, f.sha256);
     if (isArchived(current)) return { posted: current.item_id };

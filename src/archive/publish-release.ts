@@ -4,7 +4,10 @@
 // release before any upload, so a killed run, re-run on the same content, finishes the same
 // release and pays for nothing twice. Identical content (same digest as the latest version)
 // is no new version. Numbers follow both this home's versions and those the wallet has on
-// the chain (chain-versions.ts), so another home with the same wallet never reuses one.
+// the chain (chain-versions.ts), so another home with the same wallet never reuses one. Runs
+// sharing a database publish a name one after the other (release-numbering.ts: one pending
+// release per name, claimed by its run), so versions get no duplicate and no gap; each file
+// is claimed as it is archived (archive-file.ts), so no content is paid for twice.
 // Before the first upload of a release its items are planned and priced (release-plan.ts)
 // and the budget asked (budget.ts): a refused release has uploaded nothing.
 import fs from 'node:fs';

@@ -46,7 +46,6 @@ export async function claimPending(what: Pick<Numbered, 'network' | 'kind' | 'na
   const { releases, claim } = deps;
   const pending = () => releases.pending(what.network, what.name);
   if (!claim) return pending();
-  const now = deps.now ?? (() => new Date());
   const subject = {
     what: `the pending release of ${what.kind} ${what.name} on ${what.network}`,
     holder: async () => {
@@ -57,7 +56,8 @@ export async function claimPending(what: Pick<Numbered, 'network' | 'kind' | 'na
   const found = await untilClaimed(async () => {
     const release = await pending();
     if (!release) return { none: true as const };
-    const mine = await releases.claim(what.network, what.name, release.version, { runId: claim.runId, now: now().getTime() });
+    // Leases are kept on the wall clock (run-lease.ts).
+    const mine = await releases.claim(what.network, what.name, release.version, { runId: claim.runId, now: Date.now() });
     return mine ? { mine } : undefined;
   }, claim, subject, 'RELEASE_CLAIMED');
   return 'mine' in found ? found.mine : undefined;
