@@ -8,6 +8,7 @@ import { hash } from 'node:crypto';
 import type { Release, ReleaseFile, ReleasesRepo } from '../db/releases-repo.js';
 import type { SpendEntry } from '../db/spend-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
+import type { RunClaim } from './claim-wait.js';
 import { buildManifest, MANIFEST_CONTENT_TYPE, manifestBytes } from './manifest.js';
 import { releaseTags, type TagContext } from './release-tags.js';
 import { withRetry } from './retry.js';
@@ -18,6 +19,8 @@ export interface CommitDeps {
   uploads: UploadsRepo;
   releases: ReleasesRepo;
   now?: () => Date;
+  /** The run committing, which claims the pending release (release-numbering.ts); absent: no claims. */
+  claim?: RunClaim | undefined;
   /** Told `manifest-signed` and `manifest-posted` as they are passed (tests stop runs there). */
   checkpoint?: ((point: string) => void) | undefined;
 }
@@ -44,11 +47,14 @@ export async function signManifest(ctx: ManifestContext, contents: ReleaseConten
   const sha256 = hash('sha256', manifest);
   const signed = await deps.uploader.sign(manifest, releaseTags(ctx, 'release', MANIFEST_CONTENT_TYPE, sha256));
   const owner = deps.uploader.address;
-  await deps.uploads.begin({ owner, sha256, size: manifest.length, kind: 'release' }, now());
-  await deps.uploads.update(owner, sha256, { state: 'signed', item_id: signed.id, header: signed.header }, now());
+  // Recorded only while this run claims the release: one that lost it (it stalled past its
+  // lease TTL and another run took the release over) signs nothing for it.
   await deps.releases.recordManifest(contents.network, ctx.name, ctx.version, {
     manifestId: signed.id, manifest: signed.raw, files: contents.files, bytes: contents.bytes + manifest.length,
+    claimedBy: deps.claim?.runId,
   });
+  await deps.uploads.begin({ owner, sha256, size: manifest.length, kind: 'release' }, now());
+  await deps.uploads.update(owner, sha256, { state: 'signed', item_id: signed.id, header: signed.header }, now());
   deps.checkpoint?.('manifest-signed');
   return (await deps.releases.get(contents.network, ctx.name, ctx.version))!;
 }

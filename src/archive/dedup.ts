@@ -16,7 +16,7 @@
 // (another compressor), so the caller must list the item's own sha256 and size for that
 // chunk, which is what retrieval then verifies.
 import PQueue from 'p-queue';
-import type { Upload, UploadsRepo } from '../db/uploads-repo.js';
+import { isArchived, type Upload, type UploadsRepo } from '../db/uploads-repo.js';
 import { tagOf, type Gateway, type GatewayItem } from './gateway.js';
 import { APP_NAME } from './tags.js';
 import { headerOf, verifyItemDigest } from './verify-item.js';
@@ -58,7 +58,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /** The item of `owner` holding exactly these bytes: from the ledger, else a verified GraphQL hit. */
 export async function findBySha(owner: string, want: { sha256: string; size: number }, deps: DedupDeps): Promise<string | undefined> {
   const entry = await deps.uploads.get(owner, want.sha256);
-  if (entry?.item_id && (entry.state === 'posted' || entry.state === 'confirmed')) return entry.item_id;
+  if (isArchived(entry)) return entry.item_id;
   return (await findVerified(owner, want, deps))?.id;
 }
 

@@ -4,7 +4,10 @@
 // release before any upload, so a killed run, re-run on the same content, finishes the same
 // release and pays for nothing twice. Identical content (same digest as the latest version)
 // is no new version. Numbers follow both this home's versions and those the wallet has on
-// the chain (chain-versions.ts), so another home with the same wallet never reuses one.
+// the chain (chain-versions.ts), so another home with the same wallet never reuses one. Runs
+// sharing a database publish a name one after the other (release-numbering.ts: one pending
+// release per name, claimed by its run), so versions get no duplicate and no gap; each file
+// is claimed as it is archived (archive-file.ts), so no content is paid for twice.
 // Before the first upload of a release its items are planned and priced (release-plan.ts)
 // and the budget asked (budget.ts): a refused release has uploaded nothing.
 import fs from 'node:fs';
@@ -19,10 +22,12 @@ import { RuntimeFailure } from '../errors.js';
 import { archiveFile, type Archived, type FilePlan, type FileToArchive } from './archive-file.js';
 import type { BudgetCheck } from './budget.js';
 import { highestOnChain } from './chain-versions.js';
+import type { RunClaim } from './claim-wait.js';
 import { postManifest, signManifest } from './commit-release.js';
 import type { Gateway } from './gateway.js';
 import { CARD_PATH, MANIFEST_CONTENT_TYPE } from './manifest.js';
 import { MANIFEST_ITEM, planRelease, quoteSigned, spendOf, type ReleaseQuote } from './release-plan.js';
+import { claimPending, numberRelease } from './release-numbering.js';
 import { releaseTags, type TagContext } from './release-tags.js';
 import type { Uploader } from './uploader.js';
 
@@ -46,6 +51,13 @@ export interface ReleaseInput extends TagContext {
   rows: number;
   /** The card's bytes for the version being released (called once per new version). */
   card(release: { version: number; parent: string | null; digest: string }): Buffer;
+  /**
+   * The files to resume a pending release of this content with: its card (fixed when it was
+   * numbered, maybe by another run) may list a chunk as other bytes than `files` do. Undefined
+   * if it cannot be resumed: then it is dropped (nothing of it was published) and the content
+   * numbered afresh. Default: `files`.
+   */
+  resume?(pending: Release): Promise<DataFile[] | undefined>;
 }
 
 export interface ReleaseResult {
@@ -80,29 +92,67 @@ export interface PublishDeps {
    * releases), nothing is posted. Only ever with a scratch copy of the database (dry-run.ts).
    */
   dryRun?: boolean | undefined;
+  /** Aborted by SIGTERM/SIGINT: a run waiting for another run's file or release stops at once. */
+  signal?: AbortSignal | undefined;
+  /** How long a run waits for another live run's upload or release before it fails (exit 4). */
+  claimWaitMs?: number | undefined;
 }
+
+/** The deps as a run uses them: with its claim (input.runId), except in a dry run. */
+type RunDeps = PublishDeps & { claim?: RunClaim };
 
 export async function publishRelease(input: ReleaseInput, deps: PublishDeps): Promise<ReleaseResult> {
   const digest = input.digest ?? contentDigest(input.files);
-  // A release whose manifest was signed is completed first, whatever this run brings: its
-  // number is taken for good, and other content gets the next one.
-  const signed = await deps.releases.pending(input.network, input.name);
+  // A dry run works on a scratch copy of the database: it claims nothing and waits for nobody.
+  const run: RunDeps = deps.dryRun ? deps : { ...deps, claim: { runId: input.runId, waitMs: deps.claimWaitMs, signal: deps.signal } };
   let carried: ReleaseQuote | undefined;
-  if (signed?.manifest_id) {
-    const completed = await completeSigned(input, signed, deps);
-    if (signed.digest === digest) return completed;
-    carried = completed.quote;
-  }
-  const latest = await deps.releases.latest(input.network, input.name);
-  if (latest?.digest === digest) return { ...unchanged(latest), ...(carried && { quote: carried }) };
-  for (let attempt = 1; ; attempt++) {
-    const release = await pendingRelease(input, digest, latest, deps);
-    const released = await archiveRelease(input, release, digest, deps, carried);
+  for (let conflicts = 0, taken = 0; ;) {
+    const pending = await claimPending(input, run);
+    // A release whose manifest was signed is completed first, whatever this run brings: its
+    // number is taken for good, and other content gets the next one.
+    if (pending?.manifest_id) {
+      const completed = await completeSigned(input, pending, run);
+      if (pending.digest === digest) return completed;
+      carried = carried && completed.quote ? mergeQuotes(carried, completed.quote) : completed.quote;
+      continue;
+    }
+    const latest = await run.releases.latest(input.network, input.name);
+    if (latest?.digest === digest) return { ...unchanged(latest), ...(carried && { quote: carried }) };
+    const files = pending && await resumable(input, pending, digest);
+    // A pending release of other content never signed its manifest (a signed one was completed
+    // above), so nothing was published under its number: it is dropped and the number reused.
+    if (pending && !files) {
+      await run.releases.drop(input.network, input.name, pending.version, run.claim?.runId);
+      continue;
+    }
+    const release = pending ?? await numberRelease({ ...input, bytes: sum(input.files, (f) => f.bytes) }, digest, latest, run);
+    if (!release) {
+      if (++conflicts >= MAX_NUMBERING_CONFLICTS) throw contended(input, conflicts);
+      continue;
+    }
+    const released = await archiveRelease({ ...input, files: files ?? input.files }, release, digest, run, carried);
     if (released) return released;
     // Another home took this number on the chain while the files were archived: the manifest
     // was not signed, so the pending release is dropped and the content numbered after it.
-    if (attempt === MAX_NUMBERING_ATTEMPTS) throw versionTaken(input, release.version);
+    if (++taken === MAX_NUMBERING_ATTEMPTS) throw versionTaken(input, release.version);
   }
+}
+
+/** The files to resume a pending release with, if it is of this content and can be resumed. */
+async function resumable(input: ReleaseInput, pending: Release, digest: string): Promise<DataFile[] | undefined> {
+  if (pending.digest !== digest) return undefined;
+  return input.resume ? input.resume(pending) : input.files;
+}
+
+/** How often a run finds the name numbered by another run in the instant it numbered it, before it gives up. */
+const MAX_NUMBERING_CONFLICTS = 32;
+
+function contended(input: ReleaseInput, conflicts: number): RuntimeFailure {
+  return new RuntimeFailure({
+    code: 'VERSION_CONTENDED',
+    message: `${input.kind} ${input.name}: other runs numbered a release of this name each time this run did (${conflicts} times); no manifest was signed`,
+    hint: 'Many runs publish this name at once: re-run when they are done, or give each pipeline its own name.',
+  });
 }
 
 /** How often a release is renumbered when the chain keeps showing its number taken. */
@@ -115,7 +165,7 @@ type ReleaseContext = ReleaseInput & { version: number; runId: string; digest: s
  * as planned and commits the manifest; undefined if the chain shows the number taken.
  */
 async function archiveRelease(
-  input: ReleaseInput, release: Release, digest: string, deps: PublishDeps, carried?: ReleaseQuote,
+  input: ReleaseInput, release: Release, digest: string, deps: RunDeps, carried?: ReleaseQuote,
 ): Promise<ReleaseResult | undefined> {
   const ctx = { ...input, version: release.version, runId: release.run_id, digest, parent: release.parent };
   const cardBytes = Buffer.from(release.card);
@@ -137,7 +187,7 @@ async function archiveRelease(
   deps.checkpoint?.('files-archived');
   const taken = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, release.version - 1);
   if (taken) {
-    await deps.releases.drop(input.network, input.name, release.version);
+    await deps.releases.drop(input.network, input.name, release.version, deps.claim?.runId);
     return undefined;
   }
   const archived = [...data, card];
@@ -155,7 +205,7 @@ async function archiveRelease(
  * budget approved its price (nothing if that run posted it). A dry run commits it unposted,
  * in its scratch database, so the content it brings is numbered as a run would number it.
  */
-async function completeSigned(input: ReleaseInput, release: Release, deps: PublishDeps): Promise<ReleaseResult> {
+async function completeSigned(input: ReleaseInput, release: Release, deps: RunDeps): Promise<ReleaseResult> {
   const quote = await quoteSigned(release, deps);
   const files = JSON.parse(release.files) as ReleaseFile[];
   const manifestSize = quote.items[0]?.dataBytes ?? 0;
@@ -194,30 +244,6 @@ function cardFile(ctx: ReleaseContext, bytes: Buffer): FileToArchive {
   return { file: path.join(ctx.dir, CARD_PATH), sha256, size: bytes.length, kind: 'card', tags: releaseTags(ctx, 'card', 'application/json', sha256) };
 }
 
-/**
- * The pending release of this content, resumed or created with the next version number: after
- * the highest this home numbered and the highest this wallet has on the chain for the name.
- */
-async function pendingRelease(input: ReleaseInput, digest: string, latest: Release | undefined, deps: PublishDeps): Promise<Release> {
-  const pending = await deps.releases.pending(input.network, input.name);
-  if (pending?.digest === digest) return pending;
-  // A pending release of other content never signed its manifest (a signed one was completed
-  // above), so nothing was published under its number: it is dropped and the number reused.
-  if (pending) await deps.releases.drop(input.network, input.name, pending.version);
-  const local = Math.max(latest?.version ?? 0, await deps.releases.highestVersion(input.network, input.name));
-  const chain = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, local);
-  const version = Math.max(local, chain?.version ?? 0) + 1;
-  const parent = latest?.content_id ?? null;
-  const card = input.card({ version, parent, digest });
-  const now = (deps.now ?? (() => new Date()))().toISOString();
-  await deps.releases.insertPending({
-    network: input.network, name: input.name, version, kind: input.kind, digest, parent, owner: deps.uploader.address,
-    run_id: input.runId, rows: input.rows, bytes: sum(input.files, (f) => f.bytes) + card.length, card, files: '[]',
-    created_at: now,
-  });
-  return (await deps.releases.pending(input.network, input.name))!;
-}
-
 function versionTaken(input: ReleaseInput, version: number): RuntimeFailure {
   return new RuntimeFailure({
     code: 'VERSION_CONFLICT',
@@ -240,7 +266,7 @@ function dataFiles(ctx: ReleaseContext): { path: string; file: FileToArchive }[]
 
 async function archiveDataFiles(
   ctx: ReleaseContext, files: { path: string; file: FileToArchive }[], plans: FilePlan[],
-  spend: (path: string) => SpendEntry | undefined, deps: PublishDeps,
+  spend: (path: string) => SpendEntry | undefined, deps: RunDeps,
 ): Promise<Archived[]> {
   const queue = new PQueue({ concurrency: deps.concurrency ?? 4 });
   const total = sum(ctx.files, (f) => f.bytes);

@@ -288,6 +288,17 @@ const shared = (_t: Types, _dialect: Dialect): Migration => ({
   },
 });
 
+// A pending release is worked on by one run at a time (releases-repo.ts claim), and a name has
+// at most one pending release: two runs numbering the same name at once cannot both insert,
+// so the loser numbers again after the winner (no duplicate, no gap).
+const releaseClaims = (_t: Types, _dialect: Dialect): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('releases').addColumn('claim_run', 'text').execute();
+    await db.schema.createIndex('releases_one_pending').on('releases').columns(['network', 'name']).unique()
+      .where(sql.ref('state'), '=', 'pending').execute();
+  },
+});
+
 const ALL = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
@@ -299,6 +310,7 @@ const ALL = {
   '0008_spend': spend,
   '0009_sources': sources,
   '0010_shared': shared,
+  '0011_release_claims': releaseClaims,
 };
 
 /** The migrations for one dialect, by name (applied in name order). */

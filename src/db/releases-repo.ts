@@ -1,13 +1,21 @@
 // Releases: a version of a dataset or model. Pending from the moment its version number is
 // assigned (with the exact card bytes, so a resumed run archives the same card), then its
 // manifest signed and recorded (from here on the number is this content's for good), and
-// committed once the manifest is posted: only committed releases are versions.
+// committed once the manifest is posted: only committed releases are versions. A name has at
+// most one pending release (a unique index), worked on by the run that claims it (claims.ts).
 import type { Selectable } from 'kysely';
 import { RuntimeFailure } from '../errors.js';
+import { claimable, leaseOfRun, type Claimant } from './claims.js';
 import type { Database } from './database.js';
+import { isUniqueViolation } from './dialect.js';
+import type { Lease } from './leases.js';
 import type { ReleasesTable } from './schema.js';
 
 export type Release = Selectable<ReleasesTable>;
+
+/** A release as numbered, before anything of it is archived. */
+export type PendingRelease = Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in' | 'manifest_id' | 'manifest' | 'claim_run'>
+  & { claim_run?: string | null };
 
 export interface ReleaseFile {
   path: string;
@@ -75,36 +83,71 @@ export class ReleasesRepo {
     return Number(row?.v ?? 0);
   }
 
-  async insertPending(release: Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in' | 'manifest_id' | 'manifest'>): Promise<void> {
-    await this.database.db.insertInto('releases')
-      .values({ ...release, state: 'pending', content_id: null, committed_at: null }).execute();
+  /**
+   * Inserts a pending release; false if another run got there first: the number is taken, or
+   * the name has a pending release already (then number again, after reading what it holds).
+   */
+  async insertPending(release: PendingRelease): Promise<boolean> {
+    try {
+      await this.database.db.insertInto('releases')
+        .values({ ...release, state: 'pending', content_id: null, committed_at: null }).execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
-  /** Drops a pending release whose manifest was never signed (a signed one is only ever completed). */
-  async drop(network: string, name: string, version: number): Promise<void> {
-    await this.database.db.deleteFrom('releases')
+  /**
+   * Claims a pending release for `claimant` (claims.ts): the release as claimed, or undefined
+   * if it is no longer pending or another run holding a live lease works on it.
+   */
+  async claim(network: string, name: string, version: number, claimant: Claimant): Promise<Release | undefined> {
+    return this.database.db.updateTable('releases').set({ claim_run: claimant.runId })
       .where('network', '=', network).where('name', '=', name).where('version', '=', version).where('state', '=', 'pending')
-      .where('manifest_id', 'is', null)
-      .execute();
+      .where(claimable('releases', claimant))
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** The lease of the run that claims a release, if it holds one (for messages). */
+  async holder(runId: string): Promise<Lease | undefined> {
+    return leaseOfRun(this.database, runId);
+  }
+
+  /**
+   * Drops a pending release whose manifest was never signed (a signed one is only ever
+   * completed); with `claimedBy`, only while that run claims it.
+   */
+  async drop(network: string, name: string, version: number, claimedBy?: string): Promise<void> {
+    let query = this.database.db.deleteFrom('releases')
+      .where('network', '=', network).where('name', '=', name).where('version', '=', version).where('state', '=', 'pending')
+      .where('manifest_id', 'is', null);
+    if (claimedBy !== undefined) query = query.where('claim_run', '=', claimedBy);
+    await query.execute();
   }
 
   /**
    * Records the signed manifest (its ID and complete item) and the files it lists, before it is
-   * posted. Only once: a release whose manifest is recorded keeps it.
+   * posted. Only once: a release whose manifest is recorded keeps it. With `claimedBy`, only
+   * while that run claims the release: a run that lost its claim signs nothing for it.
    */
   async recordManifest(
     network: string, name: string, version: number,
-    signed: { manifestId: string; manifest: Uint8Array; files: ReleaseFile[]; bytes: number },
+    signed: { manifestId: string; manifest: Uint8Array; files: ReleaseFile[]; bytes: number; claimedBy?: string | undefined },
   ): Promise<void> {
-    const result = await this.database.db.updateTable('releases')
+    let query = this.database.db.updateTable('releases')
       .set({ manifest_id: signed.manifestId, manifest: signed.manifest, files: JSON.stringify(signed.files), bytes: signed.bytes })
       .where('network', '=', network).where('name', '=', name).where('version', '=', version)
-      .where('state', '=', 'pending').where('manifest_id', 'is', null)
-      .executeTakeFirst();
+      .where('state', '=', 'pending').where('manifest_id', 'is', null);
+    if (signed.claimedBy !== undefined) query = query.where('claim_run', '=', signed.claimedBy);
+    const result = await query.executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) {
       throw new RuntimeFailure({
-        code: 'RELEASE_STATE', message: `${name} v${version} on ${network} is not a pending release without a signed manifest`,
-        hint: 'Another process changed this release at the same time; re-run the pipeline.',
+        code: 'RELEASE_STATE',
+        message: `${name} v${version} on ${network} is not a pending release without a signed manifest`
+          + (signed.claimedBy ? ` claimed by run ${signed.claimedBy}` : ''),
+        hint: 'Another run took this release over (this one stalled past its lease TTL); it completes the release. Re-run the pipeline if it did not.',
       });
     }
   }

@@ -75,6 +75,8 @@ export interface UploadsTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  /** The run uploading this file now (db/claims.ts): another run waits while it holds a live lease. */
+  claim_run: Generated<string | null>;
 }
 
 export type ReleaseState = 'pending' | 'committed';
@@ -107,6 +109,8 @@ export interface ReleasesTable {
    */
   manifest_id: Generated<string | null>;
   manifest: Generated<Uint8Array | null>;
+  /** The run working on this pending release now (db/claims.ts); another run waits while it holds a live lease. */
+  claim_run: Generated<string | null>;
 }
 
 export interface ModelsTable {

@@ -1,13 +1,22 @@
 // The upload ledger: for each file content a wallet archives, its size, item ID, the signed
 // header (so a resumed upload re-posts the very same item instead of signing a new one), the
-// bundler's resumable upload ID for large files, the receipt and the state it reached.
+// bundler's resumable upload ID for large files, the receipt and the state it reached. On a
+// shared database a row not yet posted is claimed by the run uploading it (claims.ts), so
+// a second runner waits for that upload instead of paying for another copy.
 import type { Selectable } from 'kysely';
+import { claimable, leaseOfRun, type Claimant } from './claims.js';
 import type { Database } from './database.js';
+import type { Lease } from './leases.js';
 import type { AttestationsTable, AttestationState, UploadsTable, UploadState } from './schema.js';
 import { insertSpend, type SpendEntry } from './spend-repo.js';
 
 export type Upload = Selectable<UploadsTable>;
 export type Attestation = Selectable<AttestationsTable>;
+
+/** A row of an item archived (posted or confirmed) with a known ID: content that is never paid for again. */
+export function isArchived(entry: Upload | undefined): entry is Upload & { item_id: string } {
+  return !!entry?.item_id && (entry.state === 'posted' || entry.state === 'confirmed');
+}
 
 export class UploadsRepo {
   constructor(private readonly database: Database) {}
@@ -37,14 +46,41 @@ export class UploadsRepo {
     return (await this.get(entry.owner, entry.sha256))!;
   }
 
+  /**
+   * Claims a file not yet posted (claims.ts) for `claimant`: the row as claimed, or undefined
+   * if it is posted already, claimed by another run that holds a live lease, or not there.
+   * A row marked posted without an item ID is no archived item: it is claimable.
+   */
+  async claim(owner: string, sha256: string, claimant: Claimant, now: Date): Promise<Upload | undefined> {
+    return this.database.db.updateTable('uploads')
+      .set({ claim_run: claimant.runId, updated_at: now.toISOString() })
+      .where('owner', '=', owner).where('sha256', '=', sha256)
+      .where((eb) => eb.or([eb('state', 'not in', ['posted', 'confirmed']), eb('item_id', 'is', null)]))
+      .where(claimable('uploads', claimant))
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** The lease of the run that claims a row, if it holds one (for messages). */
+  async holder(runId: string): Promise<Lease | undefined> {
+    return leaseOfRun(this.database, runId);
+  }
+
+  /**
+   * Updates a row; with `fence`, only while the run `claimedBy` still claims it (and, with
+   * `unsigned`, only if no signed item, header and ID, is recorded yet). False if the fence kept it unchanged.
+   */
   async update(owner: string, sha256: string, patch: Partial<{
     state: UploadState; item_id: string; header: Uint8Array | null; upload_id: string | null;
     receipt: string; last_error: string | null; rows_key: string | null;
-  }>, now: Date): Promise<void> {
-    await this.database.db.updateTable('uploads')
+  }>, now: Date, fence?: { claimedBy?: string | undefined; unsigned?: boolean }): Promise<boolean> {
+    let query = this.database.db.updateTable('uploads')
       .set({ ...patch, updated_at: now.toISOString() })
-      .where('owner', '=', owner).where('sha256', '=', sha256)
-      .execute();
+      .where('owner', '=', owner).where('sha256', '=', sha256);
+    if (fence?.claimedBy !== undefined) query = query.where('claim_run', '=', fence.claimedBy);
+    if (fence?.unsigned) query = query.where((eb) => eb.or([eb('header', 'is', null), eb('item_id', 'is', null)]));
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /**

@@ -15,8 +15,8 @@ import { publishRelease, type ReleaseResult } from '../archive/publish-release.j
 import type { RecordsRepo } from '../db/records-repo.js';
 import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
-import type { ReleasesRepo } from '../db/releases-repo.js';
-import type { UploadsRepo } from '../db/uploads-repo.js';
+import type { Release, ReleasesRepo } from '../db/releases-repo.js';
+import { isArchived, type UploadsRepo } from '../db/uploads-repo.js';
 import { buildCard, canonicalJson, cardBytes, parseCard } from '../snapshot/card.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
@@ -42,13 +42,17 @@ export interface PublishStageDeps {
   budget?: BudgetCheck | undefined;
   /** Plan and price only, on a scratch database: nothing is posted (dry-run.ts). */
   dryRun?: boolean | undefined;
+  /** Aborted by SIGTERM/SIGINT: a run waiting for another run's upload or release stops at once. */
+  signal?: AbortSignal | undefined;
+  /** How long a run waits for another live run's upload or release of the same content or name (default 1 h). */
+  claimWaitMs?: number | undefined;
 }
 
 /** What publishRelease needs from the stage's deps. */
 export function releaseDeps(deps: PublishStageDeps) {
   return {
     ...deps.network, uploads: deps.uploads, releases: deps.releases, progress: deps.progress, checkpoint: deps.checkpoint,
-    budget: deps.budget, dryRun: deps.dryRun,
+    budget: deps.budget, dryRun: deps.dryRun, signal: deps.signal, claimWaitMs: deps.claimWaitMs,
   };
 }
 
@@ -69,6 +73,8 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   });
   const chunks = await listedChunks(pipeline.dataset, snapshot, deps);
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
+  const contentType = CONTENT_TYPES[format];
+  const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
   const result = await publishRelease({
     ...common,
     network: deps.network.config.key,
@@ -78,11 +84,12 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     dir,
     digest: snapshot.digest,
     rows: snapshot.rows,
-    files: chunks.map((c) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType: CONTENT_TYPES[format] })),
+    files: chunks.map(dataFile),
     card: (release) => cardBytes(buildCard({
       ...common, ...release, schema, format, chunks,
       ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
     })),
+    resume: async (pending) => (await pendingListing(pending, snapshot, deps))?.map(dataFile),
   }, releaseDeps(deps));
   if (!deps.dryRun) for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
@@ -107,38 +114,38 @@ export async function refuseEmpty(pipeline: Pipeline, counts: RunCounts, records
 async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[]> {
   const latest = await deps.releases.latest(deps.network.config.key, name);
   if (latest?.digest === snapshot.digest) return snapshot.chunks;
-  const resumed = await pendingListing(name, snapshot, deps);
-  if (resumed) return resumed;
   const { gateway, uploader } = deps.network;
   return reuseByRows(snapshot.chunks, CONTENT_TYPES[snapshot.format], uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
 }
 
 /**
- * A pending release of these rows (a killed run) has fixed its card, which may list a chunk
- * with other bytes than this run wrote (another compressor, or an item a lagging gateway
- * did not show then but shows now): resuming must list each chunk as that card does, or the
- * card would not match the items referenced. Where that is impossible (bytes neither ours
- * nor archived), the pending release, whose manifest was never posted, is dropped and the
- * release is built afresh.
+ * A pending release of these rows (by a killed run, or one whose claim lapsed) has fixed its
+ * card, which may list a chunk with other bytes than this run wrote (another compressor, or
+ * an item a lagging gateway did not show then but shows now): resuming must list each chunk
+ * as that card does, or the card would not match the items referenced. Undefined where that
+ * is impossible (bytes neither ours nor archived): publishRelease then drops the pending
+ * release, whose manifest was never posted, and builds it afresh.
  */
-async function pendingListing(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[] | undefined> {
-  const network = deps.network.config.key;
-  const pending = await deps.releases.pending(network, name);
-  // A signed manifest is completed as it was signed (publishRelease), whatever is listed now.
-  if (!pending || pending.digest !== snapshot.digest || pending.manifest_id) return undefined;
-  const listed = parseCard(JSON.parse(Buffer.from(pending.card).toString('utf8'))).chunks;
+async function pendingListing(pending: Release, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[] | undefined> {
+  const listed = listedIn(pending);
+  if (!listed || listed.length !== snapshot.chunks.length) return undefined;
   const owner = deps.network.uploader.address;
   const chunks = await Promise.all(snapshot.chunks.map(async (chunk, i): Promise<ChunkInfo | undefined> => {
     const entry = listed[i];
     if (entry?.path !== chunk.path) return undefined;
     if (entry.sha256 === chunk.sha256) return chunk;
-    const upload = await deps.uploads.get(owner, entry.sha256);
-    const archived = upload?.item_id && (upload.state === 'posted' || upload.state === 'confirmed');
-    return archived ? { ...chunk, sha256: entry.sha256, bytes: entry.bytes } : undefined;
+    return isArchived(await deps.uploads.get(owner, entry.sha256)) ? { ...chunk, sha256: entry.sha256, bytes: entry.bytes } : undefined;
   }));
-  if (listed.length === chunks.length && chunks.every((c) => c !== undefined)) return chunks as ChunkInfo[];
-  await deps.releases.drop(network, name, pending.version);
-  return undefined;
+  return chunks.every((c) => c !== undefined) ? chunks as ChunkInfo[] : undefined;
+}
+
+/** The chunks a pending release's card lists; undefined if the recorded card does not parse (then it is built afresh). */
+function listedIn(pending: Release): { path: string; sha256: string; bytes: number }[] | undefined {
+  try {
+    return parseCard(JSON.parse(Buffer.from(pending.card).toString('utf8'))).chunks;
+  } catch {
+    return undefined;
+  }
 }
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };

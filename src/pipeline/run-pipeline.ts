@@ -40,7 +40,8 @@ export async function runPipeline(pipeline: Pipeline, deps: RunPipelineDeps): Pr
       return await executeRun(pipeline, {
         ...deps,
         runId,
-        publish: network && deps.publishDeps?.(network),
+        // The signal also stops a run waiting for another run's upload or release (claim-wait.ts).
+        publish: network && deps.publishDeps && { ...deps.publishDeps(network), signal: deps.signal },
         beforeStage: async (stage: RunStage) => {
           if (deps.signal?.aborted) throw interrupted(pipeline.name, stage, String(deps.signal.reason ?? 'a signal'));
           await lease.assertHeld(stage);
