@@ -7,6 +7,7 @@ import type { Selectable } from 'kysely';
 import { RuntimeFailure } from '../errors.js';
 import { claimable, leaseOfRun, type Claimant } from './claims.js';
 import type { Database } from './database.js';
+import { codePointOrder } from './dialect.js';
 import { isUniqueViolation } from './dialect.js';
 import type { Lease } from './leases.js';
 import type { ReleasesTable } from './schema.js';
@@ -52,7 +53,7 @@ export class ReleasesRepo {
   async byDigest(network: string, digest: string): Promise<Release[]> {
     return this.database.db.selectFrom('releases').selectAll()
       .where('network', '=', network).where('digest', '=', digest).where('state', '=', 'committed')
-      .orderBy('name').orderBy('version').execute();
+      .orderBy(codePointOrder(this.database.dialect, 'name')).orderBy('version').execute();
   }
 
   /** Committed versions of a name, oldest first. */
@@ -68,7 +69,7 @@ export class ReleasesRepo {
       .where('r.network', '=', network).where('r.state', '=', 'committed')
       .where(({ eb, selectFrom }) => eb('r.version', '=', selectFrom('releases as l').select((e) => e.fn.max('l.version').as('v'))
         .where('l.network', '=', network).where('l.state', '=', 'committed').whereRef('l.name', '=', 'r.name')))
-      .orderBy('r.name').execute();
+      .orderBy(codePointOrder(this.database.dialect, 'r.name')).execute();
   }
 
   async markIndexed(network: string, name: string, version: number, registry: string): Promise<void> {

@@ -109,7 +109,7 @@ export class UploadsRepo {
   async posted(owner: string): Promise<Upload[]> {
     return this.database.db.selectFrom('uploads').selectAll()
       .where('owner', '=', owner).where('state', 'in', ['posted', 'confirmed'])
-      .orderBy('created_at').execute();
+      .orderBy('created_at').orderBy('sha256').execute();
   }
 
   /** The attestations this wallet recorded for these items (signed, or posted). */

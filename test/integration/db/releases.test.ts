@@ -82,10 +82,12 @@ describeDatabases('ReleasesRepo', (db) => {
     expect(await releases.highestVersion('net', 'ds')).toBe(0);
   });
 
-  it('refuses a second release of the same version (the number is taken)', async () => {
+  it('refuses a second release of the same version (the number is taken), and a second pending one of a name', async () => {
     const { releases } = db();
-    await releases.insertPending(pending(1));
-    await expect(releases.insertPending(pending(1, { digest: 'other' }))).rejects.toThrow();
+    expect(await releases.insertPending(pending(1))).toBe(true);
+    expect(await releases.insertPending(pending(1, { digest: 'other' }))).toBe(false);
+    expect(await releases.insertPending(pending(2, { digest: 'other' }))).toBe(false);
+    expect((await releases.pending('net', 'ds'))?.version).toBe(1);
   });
 
   it('lists versions, the latest of each name, and releases by digest, per network', async () => {
