@@ -80,6 +80,8 @@ export interface Config {
   killAt: string | undefined;
   /** How long a download may receive nothing before the next gateway is tried ($ARKIVE_FETCH_IDLE_TIMEOUT_MS, default 30 s). */
   fetchIdleTimeoutMs: number;
+  /** How long a run waits for another live run's upload or release of the same content ($ARKIVE_CLAIM_WAIT_MS, default 1 h; then exit 4). */
+  claimWaitMs: number;
   /** Deadline of each run stage ($ARKIVE_STAGE_TIMEOUT_MS: `ms` for all, or `stage=ms,…`; default 1 h, index 5 min). */
   stageTimeoutMs: StageTimeouts;
   /** How long the home's local permaweb server lingers without clients ($ARKIVE_DEVNET_IDLE_MS, default 15 s). */
@@ -119,6 +121,7 @@ export function resolveConfig(options: GlobalOptions, env: NodeJS.ProcessEnv = p
     leaseTtlMs: leaseTtl(env.ARKIVE_LEASE_TTL_MS),
     killAt: env.ARKIVE_TEST_KILL_AT || undefined,
     fetchIdleTimeoutMs: wholeMs('ARKIVE_FETCH_IDLE_TIMEOUT_MS', env.ARKIVE_FETCH_IDLE_TIMEOUT_MS, 30_000, 100),
+    claimWaitMs: wholeMs('ARKIVE_CLAIM_WAIT_MS', env.ARKIVE_CLAIM_WAIT_MS, 3_600_000, 0),
     stageTimeoutMs: stageTimeouts(env.ARKIVE_STAGE_TIMEOUT_MS),
     devnetIdleMs: wholeMs('ARKIVE_DEVNET_IDLE_MS', env.ARKIVE_DEVNET_IDLE_MS, 15_000, 0),
     devnetPricing: devnetPricing(env.ARKIVE_DEVNET_PRICE_PER_BYTE, env.ARKIVE_DEVNET_FUND),

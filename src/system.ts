@@ -80,6 +80,7 @@ export function createSystem(options: GlobalOptions, env: NodeJS.ProcessEnv = pr
     publishDeps: (store, session) => ({
       records: store.records, uploads: store.uploads, releases: store.releases, models: store.models, network: session,
       stagingDir: path.join(config.home, 'staging'), cache: new ContentCache(config.cacheDir), fetchIdleTimeoutMs: config.fetchIdleTimeoutMs,
+      claimWaitMs: config.claimWaitMs,
       ...(config.killAt && { checkpoint: killAt(config.killAt) }),
     }),
     runDeps: (store, open) => ({
