@@ -7,20 +7,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_NAMES } from '../../src/db/migrations.js';
 import { arkive } from '../helpers/cli.js';
-import { describePostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describePostgres, freshDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { peopleProject } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PEOPLE = 'id,name,age\n1,Ada,36\n2,Grace,45\n3,Linus,28\n';
-
-let databases = 0;
-
-/** A new, empty database on the server, owned by the test role: its URL. */
-async function freshDatabase(server: TestPostgres): Promise<string> {
-  const name = `arkive_db_${process.pid}_${++databases}`;
-  await server.admin(`create database ${name} owner ${server.user}`);
-  return server.url.replace(/\/[^/]+$/, `/${name}`);
-}
 
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 

@@ -4,23 +4,15 @@
 // posted, and the plan (version, bytes to upload and reuse, price, rows read incrementally)
 // is the one the real run then makes.
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { arkive } from '../helpers/cli.js';
-import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
+import { devStackForFile } from '../helpers/dev-stack.js';
 import { graphql } from '../helpers/devnet.js';
-import { describePostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describePostgres, freshDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { arkiveEntry, newProject, write } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 
-let stack: DevStack;
-
-beforeAll(async () => {
-  stack = await startDevStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = devStackForFile();
 
 /** people.csv read incrementally: a cursor (lines seen) kept in source_state between runs. */
 function appendedProject(): string {
@@ -80,20 +72,19 @@ async function checksum(server: TestPostgres, url: string): Promise<string> {
 }
 
 async function itemsOfPeople(): Promise<string[]> {
-  await stack.flush();
-  const data = await graphql<{ transactions: { edges: Array<{ node: { id: string } }> } }>(stack.gateway,
+  await stack().flush();
+  const data = await graphql<{ transactions: { edges: Array<{ node: { id: string } }> } }>(stack().gateway,
     'query($owners: [String!]) { transactions(owners: $owners, tags: [{ name: "Dataset-Name", values: ["people"] }], first: 100) { edges { node { id } } } }',
-    { owners: [stack.address] });
+    { owners: [stack().address] });
   return data.transactions.edges.map((e) => e.node.id).sort();
 }
 
 describePostgres('arkive run --dry-run on a shared PostgreSQL database', (pg) => {
   it('plans on a scratch copy: the shared database is unchanged to the byte, and the real run makes the plan', async () => {
     const server = pg();
-    await server.admin(`create database dry_run owner ${server.user}`);
-    const url = server.url.replace(/\/[^/]+$/, '/dry_run');
+    const url = await freshDatabase(server, 'dry_run');
     const cwd = appendedProject();
-    const env = { ...stack.env, ARKIVE_DATABASE: url };
+    const env = { ...stack().env, ARKIVE_DATABASE: url };
     const run = (args: string[]) => arkive([...args, '--home', path.join(tmpDir(), 'home')], { cwd, env });
 
     // Before migrating: refused like any run, and nothing was created.

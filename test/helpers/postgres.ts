@@ -45,3 +45,12 @@ export function describePostgres(name: string, body: (server: () => TestPostgres
   });
 }
 
+
+let databases = 0;
+
+/** A new, empty database on the server, owned by the test role (a test's own, beside the others): its URL. */
+export async function freshDatabase(server: TestPostgres, prefix = 'arkive'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${++databases}`;
+  await server.admin(`create database ${name} owner ${server.user}`);
+  return server.url.replace(/\/[^/]+$/, `/${name}`);
+}

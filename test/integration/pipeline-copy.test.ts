@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { copyPipelineRows, type CopyScope } from '../../src/db/pipeline-copy.js';
-import { describePostgres, type TestPostgres } from '../helpers/postgres.js';
+import { describePostgres, freshDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { tmpDir } from '../helpers/tmp.js';
 import path from 'node:path';
 
@@ -98,8 +98,7 @@ describe('copyPipelineRows from a SQLite database', () => {
 
 describePostgres('copyPipelineRows from a shared PostgreSQL database', (pg) => {
   async function migrated(server: TestPostgres, name: string): Promise<Database> {
-    await server.admin(`create database ${name} owner ${server.user}`);
-    return openDatabase({ dialect: 'postgres', url: server.url.replace(/\/[^/]+$/, `/${name}`) }, { migrate: true });
+    return openDatabase({ dialect: 'postgres', url: await freshDatabase(server, name) }, { migrate: true });
   }
 
   it('copies every row of the scope once, byte for byte (bytea, bigint), in bytewise key order, and nothing else', async () => {

@@ -17,6 +17,16 @@ const nightly = definePipeline({
   schedule: { cron: '0 3 * * *', catchUp: 'once' },
 });
 
+/** A fresh home whose nightly pipeline last ran the night before "now": today's 03:00 tick is missed. */
+async function missedOneNight(): Promise<{ ticks: TicksRepo; now: () => Date }> {
+  const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
+  open.push(database);
+  const ticks = new TicksRepo(database);
+  const now = () => new Date('2026-03-10T12:00:00Z');
+  await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+  return { ticks, now };
+}
+
 describe('Scheduler', () => {
   it('lets only one of two schedulers on a home run a missed tick', async () => {
     const file = path.join(tmpDir(), 'arkive.db');
@@ -49,11 +59,7 @@ describe('Scheduler', () => {
   });
 
   it('names the run on its running tick as soon as it holds the lock (a scheduler killed mid-run leaves which run it was)', async () => {
-    const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
-    open.push(database);
-    const ticks = new TicksRepo(database);
-    const now = () => new Date('2026-03-10T12:00:00Z');
-    await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+    const { ticks, now } = await missedOneNight();
     let finish!: () => void;
     const held = new Promise<void>((resolve) => { finish = resolve; });
     let running!: () => void;
@@ -83,11 +89,7 @@ describe('Scheduler', () => {
   });
 
   it('records a tick whose run threw as failed and keeps scheduling', async () => {
-    const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
-    open.push(database);
-    const ticks = new TicksRepo(database);
-    const now = () => new Date('2026-03-10T12:00:00Z');
-    await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+    const { ticks, now } = await missedOneNight();
     const scheduler = new Scheduler({ pipelines: [nightly], ticks, now, runTick: async () => { throw new Error('disk on fire'); } });
     await scheduler.start();
     await scheduler.stop();
