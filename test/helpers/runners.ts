@@ -1,8 +1,8 @@
 // Long-running CLI processes under watch (`arkive schedule` runners): their JSON log lines as
 // they come, their peak resident memory (VmHWM from /proc, polled), and a stop that escalates
-// to SIGKILL. Each is killed at the end of its test (cli.ts track), at its deadline, and when
-// the test process exits, so none outlives a failed or timed-out test.
-import type { ChildProcess } from 'node:child_process';
+// to SIGKILL. Each is killed at the end of its test (cli.ts track), at its deadline, when the
+// test process exits, and by a watchdog if it dies unannounced, so none outlives a failed or timed-out test.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnArkive } from './cli.js';
 import { highWaterMark } from './watched-cli.js';
@@ -53,16 +53,29 @@ export function startRunner(name: string, args: string[], opts: { cwd: string; e
   const deadline = setTimeout(() => child.kill('SIGKILL'), opts.deadlineMs);
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
+  const watchdog = orphanWatchdog(child.pid!);
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => {
     clearInterval(poll);
     clearTimeout(deadline);
     process.removeListener('exit', onExit);
+    watchdog.kill('SIGKILL');
     resolve({ code, signal });
   }));
   return {
     name, pid: child.pid!, lines, stderr: () => stderr, exited, peakRss: () => peak,
     stop: (graceMs = 20_000) => stopChild(child, exited, graceMs),
   };
+}
+
+/**
+ * A detached shell that SIGKILLs the runner once this test process is gone: a worker killed
+ * with SIGKILL runs no exit handler, and a scheduler would otherwise run on forever.
+ */
+function orphanWatchdog(pid: number): ChildProcess {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
