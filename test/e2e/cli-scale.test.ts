@@ -71,27 +71,8 @@ describePostgres('four arkive schedule runners on one Postgres and one dev stack
         () => runners.map((r) => r.stderr()).join('\n'));
       const windowStart = second(Date.now()) + 1000;
 
-      // The fourth runner kills itself (SIGKILL) once it has archived a release's files, before its manifest.
-      const killer = start('k', { ARKIVE_TEST_KILL_AT: 'files-archived' });
-      const death = await Promise.race([killer.exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
-      expect(death, 'the killed runner never reached files-archived').toEqual({ code: null, signal: 'SIGKILL' });
-      const dead = await rows<{ pipeline: string; run_id: string; expires_at: number }>('select pipeline, run_id, expires_at from leases where pid = $1', [killer.pid]);
-      expect(dead.length).toBeGreaterThanOrEqual(1);
-      // Its pipelines' data stay as the dead runs loaded them, so the takeover finds the same content.
-      for (const { pipeline } of dead) {
-        const [row] = await rows<{ data: string }>('select data from records where dataset = $1 limit 1', [pipeline]);
-        write(cwd, `frozen/${pipeline}`, String(JSON.parse(row!.data).window));
-      }
+      const { killer, dead, halfDone } = await killOneRunner(() => start('k', { ARKIVE_TEST_KILL_AT: 'files-archived' }), rows, cwd);
       const deadIds = dead.map((d) => d.run_id);
-      const halfDone = await rows<{ name: string; version: number; run_id: string }>(
-        "select name, version, run_id from releases where state = 'pending' and run_id = any($1)", [deadIds]);
-      expect(halfDone.length, 'the run that hit files-archived left its pending release').toBeGreaterThanOrEqual(1);
-
-      await until('another runner took over and finished the dead runs\' releases', async () => {
-        const abandoned = await rows("select id from runs where id = any($1) and error_code = 'RUN_ABANDONED'", [deadIds]);
-        const pending = await rows("select 1 from releases where state = 'pending' and run_id = any($1)", [deadIds]);
-        return abandoned.length === deadIds.length && pending.length === 0;
-      }, 30_000);
       await until('30 s of ticks', () => Date.now() >= windowStart + TICKS_FOR_MS, TICKS_FOR_MS + 5_000);
       const stopping = Date.now();
       const exits = await Promise.all(runners.map((r) => r.stop()));
@@ -104,13 +85,7 @@ describePostgres('four arkive schedule runners on one Postgres and one dev stack
       await takenOver(rows, halfDone);
       const notBooked = await paidOnce(rows, halfDone);
       await releasesNumbered(rows);
-      const peak = Math.max(...[...runners, killer].map((r) => r.peakRss()));
-      const states = await rows<{ state: string; n: number }>('select state, count(*)::int as n from schedule_ticks group by state order by state');
-      console.log(`scale test: ${Date.now() - fileStarted} ms wall (file), window ${windowEnd - windowStart + 1000} ms of ticks, `
-        + `ticks ${states.map((t) => `${t.state} ${t.n}`).join(', ')}, killed runner held ${dead.length} lease(s), `
-        + `${notBooked} item(s) paid once but not in the spend table, peak RSS of one arkive schedule ${(peak / 2 ** 20).toFixed(0)} MiB`);
-      expect(peak).toBeGreaterThan(0);
-      expect(peak).toBeLessThan(1024 * 2 ** 20);
+      await report(rows, [...runners, killer], { windowMs: windowEnd - windowStart + 1000, dead: dead.length, notBooked });
     } finally {
       await db.end();
     }
@@ -118,6 +93,45 @@ describePostgres('four arkive schedule runners on one Postgres and one dev stack
 });
 
 type Rows = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<T[]>;
+type DeadLease = { pipeline: string; run_id: string; expires_at: number };
+type HalfDone = { name: string; version: number; run_id: string };
+
+/**
+ * Starts the fourth runner, which kills itself (SIGKILL) once it has archived a release's
+ * files, before its manifest; freezes the data of the pipelines it held (as its runs loaded
+ * them, so the takeover finds the same content) and waits until others took them over.
+ */
+async function killOneRunner(start: () => Runner, rows: Rows, cwd: string): Promise<{ killer: Runner; dead: DeadLease[]; halfDone: HalfDone[] }> {
+  const killer = start();
+  const death = await Promise.race([killer.exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
+  expect(death, 'the killed runner never reached files-archived').toEqual({ code: null, signal: 'SIGKILL' });
+  const dead = await rows<DeadLease>('select pipeline, run_id, expires_at from leases where pid = $1', [killer.pid]);
+  expect(dead.length).toBeGreaterThanOrEqual(1);
+  for (const { pipeline } of dead) {
+    const [row] = await rows<{ data: string }>('select data from records where dataset = $1 limit 1', [pipeline]);
+    write(cwd, `frozen/${pipeline}`, String(JSON.parse(row!.data).window));
+  }
+  const deadIds = dead.map((d) => d.run_id);
+  const halfDone = await rows<HalfDone>("select name, version, run_id from releases where state = 'pending' and run_id = any($1)", [deadIds]);
+  expect(halfDone.length, 'the run that hit files-archived left its pending release').toBeGreaterThanOrEqual(1);
+  await until('another runner took over and finished the dead runs\' releases', async () => {
+    const abandoned = await rows("select id from runs where id = any($1) and error_code = 'RUN_ABANDONED'", [deadIds]);
+    const pending = await rows("select 1 from releases where state = 'pending' and run_id = any($1)", [deadIds]);
+    return abandoned.length === deadIds.length && pending.length === 0;
+  }, 30_000);
+  return { killer, dead, halfDone };
+}
+
+/** The figures for the report: wall time, ticks by state, the takeover, peak RSS of one runner (bounded). */
+async function report(rows: Rows, runners: Runner[], at: { windowMs: number; dead: number; notBooked: number }): Promise<void> {
+  const peak = Math.max(...runners.map((r) => r.peakRss()));
+  const states = await rows<{ state: string; n: number }>('select state, count(*)::int as n from schedule_ticks group by state order by state');
+  console.log(`scale test: ${Date.now() - fileStarted} ms wall (file), window ${at.windowMs} ms of ticks, `
+    + `ticks ${states.map((t) => `${t.state} ${t.n}`).join(', ')}, killed runner held ${at.dead} lease(s), `
+    + `${at.notBooked} item(s) paid once but not in the spend table, peak RSS of one arkive schedule ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  expect(peak).toBeGreaterThan(0);
+  expect(peak).toBeLessThan(1024 * 2 ** 20);
+}
 
 async function fund(): Promise<void> {
   const res = await fetch(`${stack().bundler}/dev/fund`, {
@@ -178,7 +192,7 @@ async function noRunOverlaps(rows: Rows, deadIds: string[]): Promise<void> {
 }
 
 /** Each dead run's pipeline was taken over by a live runner, only once its lease had expired. */
-async function tookOverAfterTtl(rows: Rows, runners: Runner[], dead: Array<{ pipeline: string; run_id: string; expires_at: number }>): Promise<void> {
+async function tookOverAfterTtl(rows: Rows, runners: Runner[], dead: DeadLease[]): Promise<void> {
   for (const d of dead) {
     const takeovers = runners.flatMap((r) => r.lines.filter((l) => (l.tookOver as { runId?: string } | null)?.runId === d.run_id));
     expect(takeovers, `who took over ${d.pipeline} from ${d.run_id}`).toHaveLength(1);
@@ -192,7 +206,7 @@ async function tookOverAfterTtl(rows: Rows, runners: Runner[], dead: Array<{ pip
  * The releases the killed runner left pending were committed by the runs that took over, each
  * item paid at most once; the one it had archived every file of (files-archived) cost them only its manifest.
  */
-async function takenOver(rows: Rows, halfDone: Array<{ name: string; version: number; run_id: string }>): Promise<void> {
+async function takenOver(rows: Rows, halfDone: HalfDone[]): Promise<void> {
   let filesArchived = 0;
   for (const r of halfDone) {
     const [release] = await rows<{ state: string; content_id: string | null }>(
