@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { migrationTable } from '../../src/db/database.js';
 import { MIGRATION_NAMES } from '../../src/db/migrations.js';
 import { arkive } from '../helpers/cli.js';
 import { describePostgres, freshDatabase, type TestPostgres } from '../helpers/postgres.js';
@@ -12,6 +13,8 @@ import { peopleProject } from '../helpers/project.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PEOPLE = 'id,name,age\n1,Ada,36\n2,Grace,45\n3,Linus,28\n';
+
+const PG_TABLE = migrationTable('postgres');
 
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
 
@@ -64,8 +67,8 @@ describePostgres('arkive db on a shared PostgreSQL database', (pg) => {
     expect((await arkive(['db', 'migrate'], { cwd, env })).code).toBe(0);
     // A newer arkive's migration is there, and this one's last is not (as if behind and ahead at once).
     const last = MIGRATION_NAMES.at(-1)!;
-    await sqlOn(server, url, `delete from kysely_migration where name = '${last}'`);
-    await sqlOn(server, url, "insert into kysely_migration (name, timestamp) values ('9999_future', '2099-01-01T00:00:00.000Z')");
+    await sqlOn(server, url, `delete from ${PG_TABLE} where name = '${last}'`);
+    await sqlOn(server, url, `insert into ${PG_TABLE} (name, timestamp) values ('9999_future', '2099-01-01T00:00:00.000Z')`);
 
     const status = await arkive(['db', 'status', '--json'], { cwd, env });
     expect(status.code).toBe(1);
@@ -81,7 +84,7 @@ describePostgres('arkive db on a shared PostgreSQL database', (pg) => {
     const migrate = await arkive(['db', 'migrate', '--json'], { cwd, env });
     expect(migrate.code).toBe(1);
     expect(json(migrate.stdout)).toMatchObject({ error: { code: 'DB_TOO_NEW' } });
-    const names = await sqlOn(server, url, 'select name from kysely_migration order by name');
+    const names = await sqlOn(server, url, `select name from ${PG_TABLE} order by name`);
     expect(names.map((r) => r.name)).toEqual([...MIGRATION_NAMES.slice(0, -1), '9999_future']);
 
     const run = await arkive(['run', 'people', '--no-publish', '--home', tmpDir()], { cwd, env });
@@ -154,7 +157,7 @@ describe('arkive db without a server', () => {
     expect(json(after.stdout)).toMatchObject({ applied: [...MIGRATION_NAMES], pending: [], unknown: [], upToDate: true });
     // Migrated by a newer arkive: reported by status, refused by run and migrate (exit 1).
     const sqlite = new BetterSqlite3(file);
-    sqlite.prepare("insert into kysely_migration (name, timestamp) values ('9999_future', '2099-01-01T00:00:00.000Z')").run();
+    sqlite.prepare(`insert into ${migrationTable('sqlite')} (name, timestamp) values ('9999_future', '2099-01-01T00:00:00.000Z')`).run();
     sqlite.close();
     const newer = await Promise.all([['db', 'status', '--json'], ['db', 'migrate'], ['runs']].map((args) => arkive([...args, '--home', home])));
     for (const result of newer) expect(result.code, result.stderr).toBe(1);
