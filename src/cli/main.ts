@@ -201,6 +201,14 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('register every release of this home that the registry lacks (after AO was unreachable)')
     .action(action(async (_opts: unknown, cmd: Command) => (await import('./ao.js')).aoSyncCommand(common(cmd))));
 
+  const db = program.command('db').description('the schema of the database: a shared one (--database) is migrated explicitly');
+  db.command('status')
+    .description('dialect, where (no password), applied, pending and unknown (newer) migrations; exit 1 if unreachable or newer')
+    .action(action(async (_opts: unknown, cmd: Command) => (await import('./db.js')).dbStatusCommand(common(cmd))));
+  db.command('migrate')
+    .description('apply the pending migrations and print which; refuses a database migrated by a newer arkive')
+    .action(action(async (_opts: unknown, cmd: Command) => (await import('./db.js')).dbMigrateCommand(common(cmd))));
+
   program.command('runs')
     .description('run history, most recent first')
     .option('--pipeline <name>', 'only runs of this pipeline')

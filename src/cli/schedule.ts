@@ -33,7 +33,7 @@ export async function scheduleCommand(options: ScheduleCommandOptions): Promise<
   const openNetwork = shareNetwork(() => system.openNetwork());
   const scheduler = new Scheduler({
     pipelines, ticks: store.ticks, events: schedulerEvents(mode, options.io),
-    runTick: (pipeline) => runTick(pipeline, { system, store, options, mode, signal: stop.signal, openNetwork }),
+    runTick: (pipeline, _tick, _runKey, started) => runTick(pipeline, { system, store, options, mode, signal: stop.signal, openNetwork }, started),
   });
   try {
     await scheduler.start();
@@ -102,14 +102,17 @@ function shareNetwork(open: () => Promise<NetworkSession>): () => Promise<Networ
   };
 }
 
-async function runTick(pipeline: Pipeline, ctx: TickContext): Promise<TickOutcome> {
+async function runTick(pipeline: Pipeline, ctx: TickContext, started: (runId: string) => void): Promise<TickOutcome> {
   const { system, store } = ctx;
   const reporter = createRunReporter(ctx.mode === 'json' ? 'log' : ctx.mode, ctx.options.io);
   try {
     const result = await runPipeline(pipeline, {
       ...system.runDeps(store, ctx.options.noPublish ? undefined : ctx.openNetwork),
       signal: ctx.signal, observer: reporter, maxCost: ctx.options.maxCost,
-      onLocked: (lease) => reporter.started(lease.runId, pipeline.name, lease.tookOver),
+      onLocked: (lease) => {
+        started(lease.runId);
+        reporter.started(lease.runId, pipeline.name, lease.tookOver);
+      },
     });
     reporter.finished(result);
     const state = result.status === 'interrupted' ? 'interrupted' : result.error ? 'failed' : 'done';

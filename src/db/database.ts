@@ -3,6 +3,7 @@
 // Postgres database is migrated only by `arkive db migrate`: a team controls its schema, and
 // runners of several versions may share it; a runner refuses a database that is behind
 // (DB_NOT_MIGRATED) or was migrated by a newer arkive (DB_TOO_NEW).
+import fs from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Migrator, type Kysely, type MigrationProvider } from 'kysely';
 import { RuntimeFailure } from '../errors.js';
@@ -38,9 +39,7 @@ export interface SchemaStatus {
 /** `location`: a SQLite file's path, or where the database is. */
 export async function openDatabase(where: string | DatabaseLocation, options: OpenOptions = {}): Promise<Database> {
   const location: DatabaseLocation = typeof where === 'string' ? { dialect: 'sqlite', file: where } : where;
-  const database = location.dialect === 'sqlite'
-    ? (await import('./sqlite-database.js')).openSqlite(location.file)
-    : (await import('./postgres-database.js')).openPostgres(location.url);
+  const database = await connect(location);
   try {
     const status = await schemaStatus(database);
     if (status.unknown.length) throw tooNew(status);
@@ -52,6 +51,45 @@ export async function openDatabase(where: string | DatabaseLocation, options: Op
   } catch (error) {
     await database.close();
     throw error;
+  }
+}
+
+/** A connection, schema unchecked (a Postgres pool connects on its first query). */
+async function connect(location: DatabaseLocation): Promise<Database> {
+  return location.dialect === 'sqlite'
+    ? (await import('./sqlite-database.js')).openSqlite(location.file)
+    : (await import('./postgres-database.js')).openPostgres(location.url);
+}
+
+/**
+ * `arkive db status`: the schema of the database at `location`, read only. A SQLite file that
+ * does not exist yet is reported with every migration pending, and not created.
+ */
+export async function inspectDatabase(location: DatabaseLocation): Promise<SchemaStatus> {
+  if (location.dialect === 'sqlite' && !fs.existsSync(location.file)) {
+    return { dialect: 'sqlite', where: location.file, applied: [], pending: [...MIGRATION_NAMES], unknown: [] };
+  }
+  const database = await connect(location);
+  try {
+    return await schemaStatus(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * `arkive db migrate`: applies the pending migrations and says which. A database migrated by a
+ * newer arkive is refused (DB_TOO_NEW) before anything is applied.
+ */
+export async function migrateDatabase(location: DatabaseLocation): Promise<{ status: SchemaStatus; migrated: string[] }> {
+  const database = await connect(location);
+  try {
+    const before = await schemaStatus(database);
+    if (before.unknown.length) throw tooNew(before);
+    const migrated = before.pending.length ? await migrate(database) : [];
+    return { status: await schemaStatus(database), migrated };
+  } finally {
+    await database.close();
   }
 }
 
@@ -117,7 +155,8 @@ async function executedNames(database: Database): Promise<string[]> {
   return (await db.selectFrom(table).select('name').orderBy('name').execute()).map((r) => r.name);
 }
 
-function tooNew(status: SchemaStatus): RuntimeFailure {
+/** The refusal of a database migrated by a newer arkive (`arkive db status` reports it too). */
+export function tooNew(status: SchemaStatus): RuntimeFailure {
   return new RuntimeFailure({
     code: 'DB_TOO_NEW',
     message: `the database ${status.where} was migrated by a newer arkive: it has migrations this one does not know (${status.unknown.join(', ')})`,

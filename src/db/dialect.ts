@@ -8,12 +8,13 @@ export type DatabaseLocation =
   | { dialect: 'sqlite'; file: string }
   | { dialect: 'postgres'; url: string };
 
-/** The location as it may be printed: a Postgres URL without its password. */
+/** The location as it may be printed: a Postgres URL without its password (in the authority or, as libpq allows, `?password=`). */
 export function describeLocation(location: DatabaseLocation): string {
   if (location.dialect === 'sqlite') return location.file;
   try {
     const url = new URL(location.url);
     if (url.password) url.password = '***';
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
     return url.toString();
   } catch {
     return 'postgres://(unparsable URL)';

@@ -1,5 +1,6 @@
 // A scratch copy of a home's database, for a dry run: it loads, snapshots and plans there as
-// a real run would, and the home's own database is never written. SQLite's VACUUM INTO
+// a real run would, and the home's own database is never written. (A shared Postgres is not
+// copied whole: the dry run copies its pipeline's rows into a fresh scratch file, pipeline-copy.ts.) SQLite's VACUUM INTO
 // copies a consistent state even while another process writes the home (it reads in one
 // transaction). The connection is opened read-write on purpose: a read-only one leaves
 // empty -wal and -shm files next to a closed WAL database; this one changes no byte.
@@ -17,11 +18,16 @@ export interface Scratch {
   remove(): void;
 }
 
-export function scratchCopy(homeDbFile: string): Scratch {
+/** A scratch directory without a database yet (a dry run on Postgres fills one: pipeline-copy.ts). */
+export function newScratch(): Scratch {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-dry-run-'));
-  const dbFile = path.join(dir, 'arkive.db');
-  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
-  if (!fs.existsSync(homeDbFile)) return { dir, dbFile, remove };
+  return { dir, dbFile: path.join(dir, 'arkive.db'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function scratchCopy(homeDbFile: string): Scratch {
+  const scratch = newScratch();
+  const { dbFile, remove } = scratch;
+  if (!fs.existsSync(homeDbFile)) return scratch;
   try {
     const home = new BetterSqlite3(homeDbFile, { fileMustExist: true });
     try {
@@ -39,5 +45,5 @@ export function scratchCopy(homeDbFile: string): Scratch {
       cause: error,
     });
   }
-  return { dir, dbFile, remove };
+  return scratch;
 }

@@ -27,6 +27,16 @@ export class TicksRepo {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
+  /**
+   * Names the run a `running` tick started, as soon as it holds the pipeline's lock: a tick
+   * whose scheduler dies mid-run (kill -9, a lost host) then still says which run it was.
+   */
+  async started(pipeline: string, tickAt: Date, runId: string): Promise<void> {
+    await this.database.db.updateTable('schedule_ticks').set({ run_id: runId })
+      .where('pipeline', '=', pipeline).where('tick_at', '=', tickAt.toISOString())
+      .where('state', '=', 'running').where('run_id', 'is', null).execute();
+  }
+
   async finish(pipeline: string, tickAt: Date, state: TickState, runId: string | null, now: Date): Promise<void> {
     await this.database.db.updateTable('schedule_ticks').set({ state, run_id: runId, finished_at: now.toISOString() })
       .where('pipeline', '=', pipeline).where('tick_at', '=', tickAt.toISOString()).execute();

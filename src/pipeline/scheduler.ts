@@ -30,8 +30,11 @@ export interface SchedulerEvents {
 export interface SchedulerDeps {
   pipelines: Pipeline[];
   ticks: TicksRepo;
-  /** Runs one tick of a pipeline (under its run lock) and says how it ended. */
-  runTick(pipeline: Pipeline, tick: Date, runKey: string): Promise<TickOutcome>;
+  /**
+   * Runs one tick of a pipeline (under its run lock) and says how it ended; calls `started`
+   * with the run's ID once it holds the lock (the tick's row names it from then on).
+   */
+  runTick(pipeline: Pipeline, tick: Date, runKey: string, started: (runId: string) => void): Promise<TickOutcome>;
   events?: SchedulerEvents | undefined;
   now?: () => Date;
 }
@@ -108,7 +111,10 @@ export class Scheduler {
     }
     const runKey = runKeyOf(pipeline.name, tick);
     events?.tick?.(pipeline.name, tick, runKey, reason);
-    const outcome = await this.deps.runTick(pipeline, tick, runKey).catch((): TickOutcome => ({ state: 'failed', runId: null }));
+    const started = (runId: string) => {
+      ticks.started(pipeline.name, tick, runId).catch((error) => events?.error?.(pipeline.name, tick, error));
+    };
+    const outcome = await this.deps.runTick(pipeline, tick, runKey, started).catch((): TickOutcome => ({ state: 'failed', runId: null }));
     await ticks.finish(pipeline.name, tick, outcome.state, outcome.runId, this.now());
     await ticks.prune(pipeline.name);
     events?.finished?.(pipeline.name, tick, outcome);

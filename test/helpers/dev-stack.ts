@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, beforeAll } from 'vitest';
 import { addressOf, readWallet } from '../../src/archive/wallet.js';
 import { seedWallets } from './devnet.js';
 import { repoRoot } from './tmp.js';
@@ -20,6 +21,21 @@ export interface DevStack {
   /** Makes everything the bundler took visible in the gateway's GraphQL. */
   flush(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** One stack for the tests of a file: started in beforeAll, stopped in afterAll; the getter gives it to the tests. */
+export function devStackForFile(deadlineMs = 60_000, args: string[] = []): () => DevStack {
+  let stack: DevStack | undefined;
+  beforeAll(async () => {
+    stack = await startDevStack(deadlineMs, args);
+  }, deadlineMs + 30_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error('the dev stack did not start (see beforeAll)');
+    return stack;
+  };
 }
 
 /** `args`: more `arkive dev` options, e.g. `--price-per-byte 2` or `--fund ADDRESS=WINSTON`. */

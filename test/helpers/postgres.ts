@@ -45,3 +45,17 @@ export function describePostgres(name: string, body: (server: () => TestPostgres
   });
 }
 
+
+let databases = 0;
+
+/**
+ * A new, empty database on the server, owned by the test role (a test's own, beside the
+ * others), collated ICU en-US as production servers' defaults are (not C): its URL.
+ */
+export async function freshDatabase(server: TestPostgres, prefix = 'arkive'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${++databases}`;
+  await server.admin(`create database ${name} owner ${server.user} template template0 locale_provider icu icu_locale 'en-US'`);
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -58,7 +58,8 @@ export function watchArkive(args: string[], opts: WatchOptions): Promise<Watched
   });
 }
 
-function highWaterMark(pid: number): number {
+/** Peak resident set size of a live process (VmHWM), in bytes; 0 where /proc does not say. */
+export function highWaterMark(pid: number): number {
   try {
     const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb ? Number(kb) * 1024 : 0;

@@ -17,6 +17,16 @@ const nightly = definePipeline({
   schedule: { cron: '0 3 * * *', catchUp: 'once' },
 });
 
+/** A fresh home whose nightly pipeline last ran the night before "now": today's 03:00 tick is missed. */
+async function missedOneNight(): Promise<{ ticks: TicksRepo; now: () => Date }> {
+  const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
+  open.push(database);
+  const ticks = new TicksRepo(database);
+  const now = () => new Date('2026-03-10T12:00:00Z');
+  await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+  return { ticks, now };
+}
+
 describe('Scheduler', () => {
   it('lets only one of two schedulers on a home run a missed tick', async () => {
     const file = path.join(tmpDir(), 'arkive.db');
@@ -48,12 +58,38 @@ describe('Scheduler', () => {
     ]);
   });
 
+  it('names the run on its running tick as soon as it holds the lock (a scheduler killed mid-run leaves which run it was)', async () => {
+    const { ticks, now } = await missedOneNight();
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => { finish = resolve; });
+    let running!: () => void;
+    const seen = new Promise<void>((resolve) => { running = resolve; });
+    const scheduler = new Scheduler({
+      pipelines: [nightly], ticks, now,
+      runTick: async (_p, _tick, _key, started) => {
+        started('run-1');
+        running();
+        await held;
+        return { state: 'done', runId: 'run-1' };
+      },
+    });
+    await scheduler.start();
+    await seen;
+    const tick = '2026-03-10T03:00:00.000Z';
+    for (const deadline = Date.now() + 5000; (await ticks.list('nightly'))[0]!.runId !== 'run-1';) {
+      if (Date.now() > deadline) throw new Error('the running tick never named its run');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await ticks.list('nightly'))[0]).toMatchObject({ tickAt: tick, state: 'running', runId: 'run-1', finishedAt: null });
+    // A finished tick is not renamed by a late call.
+    finish();
+    await scheduler.stop();
+    await ticks.started('nightly', new Date(tick), 'run-2');
+    expect((await ticks.list('nightly'))[0]).toMatchObject({ tickAt: tick, state: 'done', runId: 'run-1' });
+  });
+
   it('records a tick whose run threw as failed and keeps scheduling', async () => {
-    const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
-    open.push(database);
-    const ticks = new TicksRepo(database);
-    const now = () => new Date('2026-03-10T12:00:00Z');
-    await ticks.claim('nightly', new Date('2026-03-09T03:00:00Z'), 'done', now());
+    const { ticks, now } = await missedOneNight();
     const scheduler = new Scheduler({ pipelines: [nightly], ticks, now, runTick: async () => { throw new Error('disk on fire'); } });
     await scheduler.start();
     await scheduler.stop();

@@ -1,0 +1,81 @@
+// A copy of what one pipeline's run reads, from a shared database into a scratch one (a dry
+// run on Postgres: db/scratch.ts). SQLite homes are copied whole with VACUUM INTO; a shared
+// Postgres holds every team's pipelines, so only this pipeline's rows come over: the records
+// of its dataset, its sources' states, the releases of its names on its network, the wallet's
+// upload ledger (dedup) and the pipeline's spend (budgets). Models and tensors stay: a dry run
+// does not train. The source is read in one read-only REPEATABLE READ transaction (one
+// consistent state while other runners write, and no write can reach it), table by table in
+// keyset pages, so memory stays flat whatever the table sizes.
+import type { ExpressionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from './database.js';
+import type { Schema } from './schema.js';
+
+export interface CopyScope {
+  pipeline: string;
+  dataset: string;
+  /** The network key releases are numbered on. */
+  network: string;
+  /** The dataset's and the model's names. */
+  names: string[];
+  /** The wallet address the upload ledger is kept for. */
+  owner: string;
+}
+
+type Table = keyof Schema;
+type AnyDb = Kysely<any>;
+type Select = SelectQueryBuilder<any, any, any>;
+
+interface TableCopy {
+  table: Table;
+  /** The rows of the scope. */
+  where: (query: Select) => Select;
+  /** Columns that, with the filter, order the rows uniquely (the primary key's free part). */
+  keys: string[];
+}
+
+function plan(scope: CopyScope): TableCopy[] {
+  return [
+    { table: 'records', where: (q) => q.where('dataset', '=', scope.dataset), keys: ['key'] },
+    { table: 'source_state', where: (q) => q.where('pipeline', '=', scope.pipeline), keys: ['source'] },
+    { table: 'releases', where: (q) => q.where('network', '=', scope.network).where('name', 'in', scope.names), keys: ['name', 'version'] },
+    { table: 'uploads', where: (q) => q.where('owner', '=', scope.owner), keys: ['sha256'] },
+    { table: 'spend', where: (q) => q.where('pipeline', '=', scope.pipeline), keys: ['owner', 'sha256'] },
+  ];
+}
+
+/** Copies the scope's rows from `from` into `to` (same schema, `to` empty); how many per table. */
+export async function copyPipelineRows(from: Database, to: Database, scope: CopyScope, pageRows = 500): Promise<Record<string, number>> {
+  const copied: Record<string, number> = {};
+  const read = from.dialect === 'postgres'
+    ? from.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+    : from.db.transaction();
+  await read.execute(async (source) => {
+    await to.db.transaction().execute(async (target) => {
+      for (const t of plan(scope)) copied[t.table] = await copyTable(source as AnyDb, target as AnyDb, t, pageRows);
+    });
+  });
+  return copied;
+}
+
+async function copyTable(source: AnyDb, target: AnyDb, t: TableCopy, pageRows: number): Promise<number> {
+  let last: Record<string, unknown> | undefined;
+  let count = 0;
+  for (;;) {
+    let query = t.where(source.selectFrom(t.table).selectAll());
+    if (last) query = query.where((eb) => after(eb, t.keys, last!));
+    for (const key of t.keys) query = query.orderBy(key);
+    const rows = await query.limit(pageRows).execute();
+    if (rows.length) await target.insertInto(t.table).values(rows).execute();
+    count += rows.length;
+    if (rows.length < pageRows) return count;
+    last = rows.at(-1)!;
+  }
+}
+
+/** Rows after `last` in the order of `keys`: (k1 > v1) or (k1 = v1 and k2 > v2) … (no row-value syntax needed). */
+function after(eb: ExpressionBuilder<any, any>, keys: string[], last: Record<string, unknown>) {
+  return eb.or(keys.map((key, i) => eb.and([
+    ...keys.slice(0, i).map((k) => eb(k, '=', last[k])),
+    eb(key, '>', last[key]),
+  ])));
+}
