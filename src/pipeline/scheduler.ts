@@ -39,6 +39,9 @@ export interface SchedulerDeps {
   now?: () => Date;
 }
 
+/** At most this many ticks recorded skipped at once (a stall of hours on a per-second schedule is not worth a row each). */
+const MAX_SKIPPED = 120;
+
 export const runKeyOf = (pipeline: string, tick: Date) => `${pipeline}@${tick.toISOString()}`;
 
 export class Scheduler {
@@ -55,10 +58,14 @@ export class Scheduler {
     events?.started?.(this.scheduled().map(([p, s]) => ({ pipeline: p.name, schedule: s, next: nextTick(s, now) })));
     for (const [pipeline, schedule] of this.scheduled()) {
       await this.catchUp(pipeline, schedule, now);
+      let last = tickAtOrBefore(schedule, now);
       // No croner `protect`: overlap is decided here, per pipeline, so it is recorded.
       this.jobs.push(new Cron(schedule.cron, { ...(schedule.timezone && { timezone: schedule.timezone }) }, () => {
         const tick = tickAtOrBefore(schedule, this.now());
-        if (tick) this.fire(pipeline, tick, 'scheduled');
+        if (!tick) return;
+        if (last && tick.getTime() > last.getTime()) this.skipBetween(pipeline, schedule, last, tick);
+        last = tick;
+        this.fire(pipeline, tick, 'scheduled');
       }));
     }
   }
@@ -85,6 +92,20 @@ export class Scheduler {
     this.deps.events?.missed?.(pipeline.name, missed, latest, schedule.catchUp);
     if (schedule.catchUp === 'once') this.fire(pipeline, latest, 'catch-up');
     else await this.deps.ticks.claim(pipeline.name, latest, 'skipped', now);
+  }
+
+  /**
+   * Ticks strictly between two this scheduler fired on, which croner never fired (the event
+   * loop was blocked past them): recorded as skipped, unless another scheduler handled them,
+   * so a tick is never lost without a row.
+   */
+  private skipBetween(pipeline: Pipeline, schedule: Schedule, from: Date, to: Date): void {
+    const { ticks, events } = this.deps;
+    let tick = nextTick(schedule, from);
+    for (let n = 0; tick && tick.getTime() < to.getTime() && n < MAX_SKIPPED; n++, tick = nextTick(schedule, tick)) {
+      const at = tick;
+      ticks.claim(pipeline.name, at, 'skipped', this.now()).catch((error) => events?.error?.(pipeline.name, at, error));
+    }
   }
 
   private fire(pipeline: Pipeline, tick: Date, reason: 'scheduled' | 'catch-up'): void {

@@ -155,7 +155,8 @@ async function ticksHandledOnce(rows: Rows, runners: Runner[], deadIds: string[]
   }
   const states = new Map<string, number>();
   for (const t of ticks) states.set(t.state, (states.get(t.state) ?? 0) + 1);
-  expect([...states.keys()].filter((s) => !['done', 'running', 'locked', 'overlap', 'interrupted'].includes(s)), JSON.stringify([...states])).toEqual([]);
+  // skipped: a second every runner's event loop was blocked past (recorded by the next tick, scheduler.ts skipBetween).
+  expect([...states.keys()].filter((s) => !['done', 'running', 'locked', 'overlap', 'interrupted', 'skipped'].includes(s)), JSON.stringify([...states])).toEqual([]);
   // Each tick a runner claimed (its `tick` event) was claimed by no other runner.
   const claims = new Map<string, string[]>();
   for (const r of runners) {
