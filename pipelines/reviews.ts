@@ -19,7 +19,7 @@ export default definePipeline({
     jsonl('fixtures/reviews/reviews-api.jsonl', { name: 'api' }),
   ],
   schema: ReviewRecord,
-  key: (review) => review.review_id,
+  key: 'review_id',
   clean,
   snapshot: { license: 'CC-BY-4.0' },
   // Nightly at 03:00 UTC; a night missed while the scheduler was down runs once on restart.

@@ -12,7 +12,7 @@ export default definePipeline({
   description: 'Sensor readings (temperature, pressure, humidity) in normalised units at UTC instants, one metric per sensor',
   sources: [csv('fixtures/sensors/readings.csv')],
   schema: SensorReading,
-  key: (reading) => `${reading.sensor_id}|${reading.ts}`,
+  key: ['sensor_id', 'ts'],
   clean,
   snapshot: { license: 'CC-BY-4.0' },
   schedule: '15 * * * *', // hourly, at a quarter past

@@ -17,7 +17,7 @@ export default definePipeline({
   description: 'Card payments (Parquet warehouse export), cleaned and labelled for fraud detection',
   sources: [parquet('fixtures/transactions/part-*.parquet', { name: 'export' })],
   schema: TransactionRecord,
-  key: (t) => t.txn_id,
+  key: 'txn_id',
   clean,
   snapshot: { license: 'CC-BY-4.0' },
   schedule: '30 2 * * *', // nightly, after the warehouse export

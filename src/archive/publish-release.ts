@@ -17,7 +17,7 @@ import PQueue from 'p-queue';
 import type { ReleaseFile, ReleasesRepo, Release } from '../db/releases-repo.js';
 import type { SpendEntry } from '../db/spend-repo.js';
 import type { UploadsRepo } from '../db/uploads-repo.js';
-import { contentDigest } from '../snapshot/card.js';
+import { contentDigest, type CardDocument } from '../snapshot/card.js';
 import { RuntimeFailure } from '../errors.js';
 import { archiveFile, type Archived, type FilePlan, type FileToArchive } from './archive-file.js';
 import type { BudgetCheck } from './budget.js';
@@ -26,6 +26,7 @@ import type { RunClaim } from './claim-wait.js';
 import { postManifest, signManifest } from './commit-release.js';
 import type { Gateway } from './gateway.js';
 import { CARD_PATH, MANIFEST_CONTENT_TYPE } from './manifest.js';
+import { parseDocuments, type NumberedRelease, type ReleaseDocument } from './release-documents.js';
 import { MANIFEST_ITEM, planRelease, quoteSigned, spendOf, type ReleaseQuote } from './release-plan.js';
 import { claimPending, numberRelease } from './release-numbering.js';
 import { releaseTags, type TagContext } from './release-tags.js';
@@ -49,8 +50,10 @@ export interface ReleaseInput extends TagContext {
   /** The content digest: a dataset's over its canonical rows; default over the files (models). */
   digest?: string | undefined;
   rows: number;
-  /** The card's bytes for the version being released (called once per new version). */
-  card(release: { version: number; parent: string | null; digest: string }): Buffer;
+  /** The card's bytes for the version being released, listing its documents (called once per new version). */
+  card(release: NumberedRelease, documents: CardDocument[]): Buffer;
+  /** The release's documents for other tools (croissant.json, README.md); none by default. */
+  documents?(release: NumberedRelease): ReleaseDocument[];
   /**
    * The files to resume a pending release of this content with: its card (fixed when it was
    * numbered, maybe by another run) may list a chunk as other bytes than `files` do. Undefined
@@ -169,19 +172,27 @@ async function archiveRelease(
 ): Promise<ReleaseResult | undefined> {
   const ctx = { ...input, version: release.version, runId: release.run_id, digest, parent: release.parent };
   const cardBytes = Buffer.from(release.card);
-  const toArchive = [...dataFiles(ctx), { path: CARD_PATH, file: cardFile(ctx, cardBytes) }];
+  const documents = parseDocuments(release.documents);
+  const toArchive = [...dataFiles(ctx), ...documents.map((d) => documentFile(ctx, d)), { path: CARD_PATH, file: cardFile(ctx, cardBytes) }];
+  const dataCount = ctx.files.length;
   const what = { kind: input.kind, name: input.name, version: release.version };
   const { plans, quote } = await planRelease(what, toArchive, (sha256) => releaseTags(ctx, 'release', MANIFEST_CONTENT_TYPE, sha256), deps);
   if (deps.dryRun) return planned(release, quote, carried);
   await deps.budget?.approve(quote);
   const paidBy = { runId: input.runId, pipeline: input.pipeline, network: input.network };
   const spend = (p: string) => spendOf(quote, p, paidBy);
-  const data = await archiveDataFiles(ctx, toArchive.slice(0, -1), plans, spend, deps);
-  // The card is written next to the data only now: a refused release leaves nothing behind.
+  const data = await archiveDataFiles(ctx, toArchive.slice(0, dataCount), plans, spend, deps);
+  // Documents and card are written next to the data only now: a refused release leaves nothing behind.
+  const docs: Archived[] = [];
+  for (const [i, d] of documents.entries()) {
+    fs.writeFileSync(toArchive[dataCount + i]!.file.file, d.bytes);
+    docs.push(await archiveFile(toArchive[dataCount + i]!.file, deps, plans[dataCount + i], spend(d.path)));
+  }
   fs.writeFileSync(toArchive.at(-1)!.file.file, cardBytes);
   const card = await archiveFile(toArchive.at(-1)!.file, deps, plans.at(-1), spend(CARD_PATH));
   const files: ReleaseFile[] = [
     { path: CARD_PATH, id: card.id, sha256: sha(cardBytes), bytes: cardBytes.length },
+    ...documents.map((d, i) => ({ path: d.path, id: docs[i]!.id, sha256: sha(d.bytes), bytes: d.bytes.length })),
     ...input.files.map((f, i) => ({ path: f.path, id: data[i]!.id, sha256: f.sha256, bytes: f.bytes })),
   ];
   deps.checkpoint?.('files-archived');
@@ -190,7 +201,7 @@ async function archiveRelease(
     await deps.releases.drop(input.network, input.name, release.version, deps.claim?.runId);
     return undefined;
   }
-  const archived = [...data, card];
+  const archived = [...data, ...docs, card];
   const bytes = sum(archived, (a) => a.uploadedBytes + a.reusedBytes);
   const recorded = await signManifest(ctx, { network: input.network, files, bytes }, deps);
   const manifestSize = await postManifest(recorded, deps, spend(MANIFEST_ITEM));
@@ -242,6 +253,15 @@ function mergeQuotes(a: ReleaseQuote, b: ReleaseQuote): ReleaseQuote {
 function cardFile(ctx: ReleaseContext, bytes: Buffer): FileToArchive {
   const sha256 = sha(bytes);
   return { file: path.join(ctx.dir, CARD_PATH), sha256, size: bytes.length, kind: 'card', tags: releaseTags(ctx, 'card', 'application/json', sha256) };
+}
+
+/** A document as a file of the release, written into its directory when it is archived. */
+function documentFile(ctx: ReleaseContext, doc: ReleaseDocument): { path: string; file: FileToArchive } {
+  const sha256 = sha(doc.bytes);
+  return {
+    path: doc.path,
+    file: { file: path.join(ctx.dir, doc.path), sha256, size: doc.bytes.length, kind: 'document', tags: releaseTags(ctx, 'document', doc.contentType, sha256) },
+  };
 }
 
 function versionTaken(input: ReleaseInput, version: number): RuntimeFailure {

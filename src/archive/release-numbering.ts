@@ -17,6 +17,8 @@ import { untilClaimed, type RunClaim } from './claim-wait.js';
 import { highestOnChain } from './chain-versions.js';
 import type { Gateway } from './gateway.js';
 import type { Uploader } from './uploader.js';
+import type { CardDocument } from '../snapshot/card.js';
+import { listDocuments, serializeDocuments, type NumberedRelease, type ReleaseDocument } from './release-documents.js';
 
 export interface NumberingDeps {
   uploader: Uploader;
@@ -35,7 +37,9 @@ export interface Numbered {
   rows: number;
   /** Bytes of the data files (the card's are added). */
   bytes: number;
-  card(release: { version: number; parent: string | null; digest: string }): Buffer;
+  card(release: NumberedRelease, documents: CardDocument[]): Buffer;
+  /** The release's documents (croissant.json, README.md), written before its card lists them. */
+  documents?(release: NumberedRelease): ReleaseDocument[];
 }
 
 /**
@@ -74,11 +78,13 @@ export async function numberRelease(input: Numbered, digest: string, latest: Rel
   const chain = await highestOnChain(deps.gateway, { owner: deps.uploader.address, kind: input.kind, name: input.name }, local);
   const version = Math.max(local, chain?.version ?? 0) + 1;
   const parent = latest?.content_id ?? null;
-  const card = input.card({ version, parent, digest });
+  const numbered: NumberedRelease = { version, parent, digest, createdAt: (deps.now ?? (() => new Date()))().toISOString() };
+  const documents = input.documents?.(numbered) ?? [];
+  const card = input.card(numbered, listDocuments(documents));
   const inserted = await releases.insertPending({
     network: input.network, name: input.name, version, kind: input.kind, digest, parent, owner: deps.uploader.address,
-    run_id: input.runId, rows: input.rows, bytes: input.bytes + card.length, card, files: '[]',
-    created_at: (deps.now ?? (() => new Date()))().toISOString(), claim_run: deps.claim?.runId ?? null,
+    run_id: input.runId, rows: input.rows, bytes: input.bytes + card.length + documents.reduce((n, d) => n + d.bytes.length, 0),
+    card, documents: serializeDocuments(documents), files: '[]', created_at: numbered.createdAt, claim_run: deps.claim?.runId ?? null,
   });
   if (!inserted) return undefined;
   // Once this pending release is in, no other version of the name can commit before it. One

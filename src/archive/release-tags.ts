@@ -7,7 +7,10 @@ export interface TagContext {
   pipeline: string;
   runId: string;
   description?: string | undefined;
+  /** SPDX identifier (release item tag License-SPDX). */
   license?: string | undefined;
+  /** The Universal Data License as tags (name → value), carried by every item of the release. */
+  udl?: Record<string, string> | undefined;
   schemaSha256?: string | undefined;
   trainedOn?: string | undefined;
 }

@@ -23,7 +23,7 @@ export const ArkiveTags = z.object({
   'Content-SHA256': z.string().regex(/^[0-9a-f]{64}$/),
   /** A chunk's canonical rows sha256: its dedup key, the same whatever compressed it. */
   'Arkive-Rows-SHA256': z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  'Arkive-Kind': z.enum(['chunk', 'checkpoint', 'card', 'release']),
+  'Arkive-Kind': z.enum(['chunk', 'checkpoint', 'card', 'document', 'release']),
   'Dataset-Name': name.optional(),
   'Model-Name': name.optional(),
   Version: z.string().regex(/^[1-9]\d*$/),

@@ -299,6 +299,14 @@ const releaseClaims = (_t: Types, _dialect: Dialect): Migration => ({
   },
 });
 
+// A release's documents for tools that know nothing of arkive (croissant.json, README.md)
+// are fixed with its card, which lists their sha256: a resumed run archives the same bytes.
+const releaseDocuments = (_t: Types, _dialect: Dialect): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('releases').addColumn('documents', 'text').execute();
+  },
+});
+
 const ALL = {
   '0001_foundation': foundation,
   '0002_publishing': publishing,
@@ -311,6 +319,7 @@ const ALL = {
   '0009_sources': sources,
   '0010_shared': shared,
   '0011_release_claims': releaseClaims,
+  '0012_release_documents': releaseDocuments,
 };
 
 /** The migrations for one dialect, by name (applied in name order). */

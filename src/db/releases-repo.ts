@@ -15,8 +15,8 @@ import type { ReleasesTable } from './schema.js';
 export type Release = Selectable<ReleasesTable>;
 
 /** A release as numbered, before anything of it is archived. */
-export type PendingRelease = Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in' | 'manifest_id' | 'manifest' | 'claim_run'>
-  & { claim_run?: string | null };
+export type PendingRelease = Omit<Release, 'state' | 'content_id' | 'committed_at' | 'indexed_in' | 'manifest_id' | 'manifest' | 'claim_run' | 'documents'>
+  & { claim_run?: string | null; documents?: string | null };
 
 export interface ReleaseFile {
   path: string;

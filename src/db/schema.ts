@@ -96,6 +96,11 @@ export interface ReleasesTable {
   bytes: number;
   /** The exact bytes of arkive.json, so a resumed release archives the same card. */
   card: Uint8Array;
+  /**
+   * The release's documents for other tools (croissant.json, README.md) as canonical JSON
+   * [{path, contentType, base64}], fixed with the card (which lists their sha256); null: none.
+   */
+  documents: Generated<string | null>;
   /** JSON: [{path, id, sha256, bytes}] once committed, the planned files before. */
   files: string;
   created_at: string;
@@ -182,7 +187,7 @@ export interface SpendTable {
   owner: string;
   sha256: string;
   item_id: string;
-  /** The ledger's kind of the item: chunk, checkpoint, card, release (the manifest). */
+  /** The ledger's kind of the item: chunk, checkpoint, card, document, release (the manifest). */
   kind: string;
   run_id: string;
   pipeline: string;

@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { parseAmount, type AmountInput } from '../archive/amount.js';
 import { InputError } from '../errors.js';
 import { NAME_PATTERN } from '../snapshot/name.js';
+import { licenseProblems, resolveLicense, type LicenseSpec, type ReleaseLicense } from '../snapshot/license.js';
+import { keyProblems, resolveKey, type KeySpec } from './key-spec.js';
 import type { Extractor } from './source.js';
 import { normaliseSchedule, scheduleProblems, type Schedule, type ScheduleInput } from './schedule.js';
 
@@ -29,6 +31,7 @@ export type ScheduleSpec = ScheduleInput;
 export interface SnapshotOptions {
   format?: 'jsonl.gz' | 'parquet';
   targetChunkBytes?: number;
+  /** An SPDX identifier; the older spelling of the pipeline's `license`. */
   license?: string;
 }
 
@@ -92,7 +95,14 @@ export interface PipelineSpec<S extends z.ZodType> {
   sources: Extractor[];
   /** Every stored record satisfies this schema (validated after clean). */
   schema: S;
-  key: (record: z.output<S>) => string;
+  /**
+   * What identifies a record: a field name (`'review_id'`), field names (`['sensor_id', 'ts']`,
+   * values joined with `|`), or a function of the record. Named fields are the key the
+   * release's Croissant record set and dataset card give; a function's releases name none.
+   */
+  key: KeySpec<z.output<S>>;
+  /** The licence of every release: an SPDX identifier, or { spdx?, udl? } (the Universal Data License as tags). */
+  license?: string | LicenseSpec;
   /**
    * Normalise, enrich or reject one raw item. Synchronous on purpose: it runs for every row
    * and a promise per row would cost more than the cleaning itself. Default: pass through.
@@ -121,6 +131,9 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly sources: readonly Extractor[];
   readonly schema: S;
   readonly key: (record: z.output<S>) => string;
+  /** The key's fields when the pipeline names them. */
+  readonly keyFields?: readonly string[];
+  readonly license: ReleaseLicense;
   readonly clean: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
   readonly schedule?: Schedule;
   readonly snapshot: SnapshotOptions;
@@ -135,13 +148,16 @@ const PIPELINE = Symbol.for('arkive.pipeline');
 
 export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipeline<S> {
   checkSpec(spec);
+  const key = resolveKey(spec.key);
   const pipeline: Pipeline<S> = {
     name: spec.name,
     description: spec.description,
     dataset: spec.dataset ?? spec.name,
     sources: [...spec.sources],
     schema: spec.schema,
-    key: spec.key,
+    key: key.key,
+    ...(key.fields && { keyFields: key.fields }),
+    license: Object.freeze(resolveLicense(spec.license, spec.snapshot?.license)),
     clean: spec.clean ?? ((fields) => fields as z.input<S>),
     ...(spec.schedule !== undefined && { schedule: normaliseSchedule(spec.schedule) }),
     snapshot: spec.snapshot ?? {},
@@ -169,7 +185,9 @@ function checkSpec(spec: PipelineSpec<z.ZodType>): void {
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) problems.push(`two sources are named "${repeated}"; give one a distinct name option`);
   if (typeof spec.schema?.safeParse !== 'function') problems.push('schema must be a zod schema');
-  if (typeof spec.key !== 'function') problems.push('key must be a function of the record');
+  if (typeof spec.schema?.safeParse === 'function') problems.push(...keyProblems(spec.key, spec.schema));
+  problems.push(...licenseProblems(spec.license));
+  if (spec.snapshot?.license !== undefined) problems.push(...licenseProblems(spec.snapshot.license).map((p) => `snapshot.${p}`));
   if (spec.clean !== undefined && typeof spec.clean !== 'function') problems.push('clean must be a function');
   if (spec.model !== undefined && (!NAME_PATTERN.test(spec.model?.name ?? '') || typeof spec.model.train !== 'function')) {
     problems.push(`model must be { name matching ${NAME_PATTERN}, train(ctx) }`);

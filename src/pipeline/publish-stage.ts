@@ -17,7 +17,11 @@ import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 import type { Release, ReleasesRepo } from '../db/releases-repo.js';
 import { isArchived, type UploadsRepo } from '../db/uploads-repo.js';
-import { buildCard, canonicalJson, cardBytes, parseCard } from '../snapshot/card.js';
+import { buildCard, canonicalJson, cardBytes, parseCard, type CardDocument } from '../snapshot/card.js';
+import type { NumberedRelease } from '../archive/release-documents.js';
+import type { ReleaseDescription } from '../snapshot/describe.js';
+import { recordFields } from '../snapshot/fields.js';
+import { datasetDocuments } from './release-documents.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import type { ParquetColumn } from '../snapshot/parquet-writer.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
@@ -75,20 +79,30 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const contentType = CONTENT_TYPES[format];
   const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
+  const { spdx, udl } = pipeline.license;
+  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
+    ...common, ...release, schema, format, chunks,
+    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),
+    ...(documents && { documents }),
+  });
+  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, pipeline.dataset))[0]?.created_at;
+  const describe = (release: NumberedRelease): ReleaseDescription => ({
+    card: cardOf(release), description: pipeline.description, createdAt: release.createdAt,
+    firstCreatedAt: firstCreatedAt ?? release.createdAt, publisher: deps.network.uploader.address, fields: recordFields(schema),
+  });
   const result = await publishRelease({
     ...common,
     network: deps.network.config.key,
     description: pipeline.description,
-    license: pipeline.snapshot.license,
+    license: spdx,
+    udl,
     schemaSha256: hash('sha256', canonicalJson(schema)),
     dir,
     digest: snapshot.digest,
     rows: snapshot.rows,
     files: chunks.map(dataFile),
-    card: (release) => cardBytes(buildCard({
-      ...common, ...release, schema, format, chunks,
-      ...(pipeline.snapshot.license && { license: pipeline.snapshot.license }),
-    })),
+    documents: (release) => datasetDocuments(describe(release)),
+    card: (release, documents) => cardBytes(cardOf(release, documents)),
     resume: async (pending) => (await pendingListing(pending, snapshot, deps))?.map(dataFile),
   }, releaseDeps(deps));
   if (!deps.dryRun) for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));

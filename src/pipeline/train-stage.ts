@@ -11,8 +11,7 @@ import { publishRelease } from '../archive/publish-release.js';
 import type { ModelsRepo, StoredTensor } from '../db/models-repo.js';
 import { ContentCache } from '../retrieve/content-cache.js';
 import { fetchFile } from '../retrieve/fetch-file.js';
-import { readRelease, type ReleaseFileRef } from '../retrieve/release-reader.js';
-import { CARD_PATH } from '../archive/manifest.js';
+import { dataFilesOf, readRelease, type ReleaseFileRef } from '../retrieve/release-reader.js';
 import { buildCard, cardBytes, parseCard } from '../snapshot/card.js';
 import { readSafetensors } from '../snapshot/safetensors-reader.js';
 import { readChunk } from '../snapshot/snapshot-reader.js';
@@ -106,7 +105,7 @@ async function previousModel(model: ModelSpec, version: number, contentId: strin
   let checkpoints: Promise<{ path: string; tensors: Map<string, StoredTensor | { dtype: string; shape: number[]; data: Uint8Array }> }[]> | undefined;
   const fromPermaweb = () => (checkpoints ??= (async () => {
     const release = await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs });
-    return Promise.all(release.files.filter((f) => f.path !== CARD_PATH).map(async (f) => ({
+    return Promise.all(dataFilesOf(release).map(async (f) => ({
       path: f.path, tensors: (await readSafetensors((await fetchFile(f, { gateways, cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs })).bytes)).tensors,
     })));
   })());
@@ -136,7 +135,7 @@ async function* datasetRecords(contentId: string, deps: TrainStageDeps): AsyncGe
     ? { card: parseCard(JSON.parse(Buffer.from(local.card).toString('utf8'))), files: JSON.parse(local.files) as ReleaseFileRef[] }
     : await readRelease(contentId, { gateways, trust: [deps.network.uploader.address], cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs });
   const format = release.card.format === 'parquet' ? 'parquet' : 'jsonl.gz';
-  for (const file of release.files.filter((f) => f.path !== CARD_PATH)) {
+  for (const file of dataFilesOf(release)) {
     for (const record of await readChunk((await fetchFile(file, { gateways, cache: deps.cache, idleTimeoutMs: deps.fetchIdleTimeoutMs })).bytes, format)) {
       yield record as Record<string, unknown>;
     }

@@ -2,7 +2,7 @@
 // added, removed and changed, and how many chunks and bytes they share. Chunks with the same
 // sha256 hold the same rows and are never read; only the differing chunks are.
 import { readChunk } from '../snapshot/snapshot-reader.js';
-import type { ReleaseFileRef, VerifiedRelease } from './release-reader.js';
+import { dataFilesOf, type ReleaseFileRef, type VerifiedRelease } from './release-reader.js';
 
 export interface ReleaseDiff {
   from: { contentId: string; version: number };
@@ -21,8 +21,8 @@ export interface DiffDeps {
 }
 
 export async function diffReleases(a: VerifiedRelease, b: VerifiedRelease, deps: DiffDeps): Promise<ReleaseDiff> {
-  const aData = a.files.slice(1);
-  const bData = b.files.slice(1);
+  const aData = dataFilesOf(a);
+  const bData = dataFilesOf(b);
   const bShas = new Set(bData.map((f) => f.sha256));
   const shared = aData.filter((f) => bShas.has(f.sha256));
   const sharedShas = new Set(shared.map((f) => f.sha256));

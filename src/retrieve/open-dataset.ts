@@ -6,6 +6,7 @@ import { readChunk } from '../snapshot/snapshot-reader.js';
 import { createSystem } from '../system.js';
 import { ContentCache } from './content-cache.js';
 import { fetchFile } from './fetch-file.js';
+import { dataFilesOf } from './release-reader.js';
 import { retrieveRelease } from './retrieve.js';
 
 export interface OpenDatasetOptions extends Partial<GlobalOptions> {
@@ -22,7 +23,7 @@ export async function* openDataset<T = Record<string, unknown>>(ref: string, opt
     const cache = options.noCache ? undefined : new ContentCache(system.config.cacheDir);
     const release = await retrieveRelease(ref, { reader, cache, releases: store.releases });
     const format = release.card.format === 'parquet' ? 'parquet' : 'jsonl.gz';
-    for (const file of release.files.slice(1)) {
+    for (const file of dataFilesOf(release)) {
       const { bytes } = await fetchFile(file, { gateways: () => reader.gateways(), cache, idleTimeoutMs: reader.idleTimeoutMs });
       for (const record of await readChunk(bytes, format)) yield record as T;
     }

@@ -87,10 +87,11 @@ async function readFrom(source: ItemSource, contentId: string, trust: string[]):
   const card = await signedItem(source, cardId, [owner]);
   const parsed = cardOf(card.bytes, contentId);
   const files: ReleaseFileRef[] = [{ path: CARD_PATH, id: cardId, sha256: sha(card.bytes), bytes: card.bytes.length }];
-  for (const chunk of parsed.chunks) {
-    const id = manifest.paths[chunk.path]?.id;
-    if (!id) throw integrity('RELEASE_MALFORMED', `release ${contentId}: ${chunk.path} is in the card but not in the manifest`);
-    files.push({ path: chunk.path, id, sha256: chunk.sha256, bytes: chunk.bytes });
+  // Documents (croissant.json, README.md) are checked against the card like chunks.
+  for (const listed of [...(parsed.documents ?? []), ...parsed.chunks]) {
+    const id = manifest.paths[listed.path]?.id;
+    if (!id) throw integrity('RELEASE_MALFORMED', `release ${contentId}: ${listed.path} is in the card but not in the manifest`);
+    files.push({ path: listed.path, id, sha256: listed.sha256, bytes: listed.bytes });
   }
   return { release: { contentId, owner, card: parsed, cardBytes: card.bytes, files }, items: [manifestItem, card] };
 }
@@ -173,4 +174,14 @@ function integrity(code: string, message: string): IntegrityError {
 
 export function sha(bytes: Uint8Array): string {
   return hash('sha256', bytes);
+}
+
+/** The release's data files (chunks or checkpoints) in the card's order: not the card, not its documents. */
+export function dataFilesOf(release: { card: Card; files: readonly ReleaseFileRef[] }): ReleaseFileRef[] {
+  const byPath = new Map(release.files.map((f) => [f.path, f]));
+  return release.card.chunks.map((chunk) => {
+    const file = byPath.get(chunk.path);
+    if (!file) throw integrity('RELEASE_MALFORMED', `${chunk.path} is in the card but not among the release's files`);
+    return file;
+  });
 }

@@ -35,6 +35,17 @@ export const CardChunk = z.strictObject({
   lastKey: z.string(),
 });
 
+/**
+ * A file of the release for tools that know nothing of arkive (croissant.json, README.md):
+ * listed here so that a verified get checks its bytes like any chunk's.
+ */
+export const CardDocument = z.strictObject({
+  path: z.string().regex(RELATIVE_PATH, 'path must be relative to the release root'),
+  sha256: z.string().regex(SHA256, 'sha256 must be 64 lower-case hex digits'),
+  bytes: z.int().min(0),
+  contentType: z.string().min(1),
+});
+
 export const Card = z.strictObject({
   name: z.string().regex(NAME_PATTERN, 'name must match [a-z0-9][a-z0-9-]{0,63}'),
   kind: z.enum(['dataset', 'model']),
@@ -54,10 +65,18 @@ export const Card = z.strictObject({
   /** Content ID of the dataset release a model was trained on. */
   trainedOn: z.string().regex(CONTENT_ID, 'trainedOn must be an Arweave ID').optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** SPDX identifier of the licence. */
   license: z.string().min(1).optional(),
+  /** The Universal Data License as the tags every item of the release carries (name → value). */
+  udl: z.record(z.string(), z.string()).optional(),
+  /** The fields that make a record's key, in order (absent when the pipeline's key is a function). */
+  key: z.array(z.string().min(1)).min(1).optional(),
+  /** croissant.json, README.md: absent in cards written before them. */
+  documents: z.array(CardDocument).optional(),
 }).meta({ title: 'arkive.json', description: 'The card of an arkive dataset or model release.' });
 
 export type Card = z.output<typeof Card>;
+export type CardDocument = z.output<typeof CardDocument>;
 export type CardFormat = Card['format'];
 
 /** A chunk as the card lists it: the stored file's sha256 and size, and its rows sha256. */
@@ -86,6 +105,9 @@ export interface CardInput {
   trainedOn?: string;
   metrics?: Record<string, number>;
   license?: string;
+  udl?: Record<string, string>;
+  key?: readonly string[];
+  documents?: readonly CardDocument[];
 }
 
 /** The card's JSON Schema (draft 2020-12), as committed in schemas/card.schema.json. */
@@ -167,6 +189,9 @@ export function buildCard(input: CardInput): Card {
     trainedOn: input.trainedOn,
     metrics: input.metrics,
     license: input.license,
+    udl: input.udl,
+    key: input.key && [...input.key],
+    documents: input.documents?.map(({ path, sha256, bytes, contentType }) => ({ path, sha256, bytes, contentType })),
   });
 }
 

@@ -65,7 +65,7 @@ describe('arkive get', () => {
     const outB = path.join(dir('out-'), 'b');
     const b = await arkive(['get', release.contentId, '-o', outB, '--trust', publisher, '--json', ...fresh()]);
     expect(b.code, b.stderr).toBe(0);
-    expect(JSON.parse(b.stdout)).toMatchObject({ name: 'reviews', version: 1, contentId: release.contentId, digest: release.digest, files: 3 });
+    expect(JSON.parse(b.stdout)).toMatchObject({ name: 'reviews', version: 1, contentId: release.contentId, digest: release.digest, files: 5 });
     expect(listFiles(outB)).toEqual(listFiles(outA));
     expect(Object.keys(listFiles(outB))).toContain('arkive.json');
     for (const ref of ['reviews@latest', release.digest, 'reviews']) {
@@ -140,7 +140,7 @@ describe('arkive get', () => {
     await stack.stop();
     const again = await arkive(['get', release.contentId, '-o', path.join(dir('out-'), 'y'), ...args]);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ files: 3, fromCache: 3 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ files: 5, fromCache: 5 });
     const bypass = await arkive(['get', release.contentId, '-o', path.join(dir('out-'), 'z'), '--no-cache', ...args]);
     // No gateway reachable: a runtime failure (exit 1), not wrong bytes (exit 3).
     expect(bypass.code).toBe(1);

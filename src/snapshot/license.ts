@@ -1,0 +1,60 @@
+// The licence a pipeline's releases are published under: an SPDX identifier (what Hugging
+// Face, Croissant and package tools understand) and/or the terms of Arweave's Universal Data
+// License (UDL), which travel as tags on every item of the release so that whoever finds an
+// item by GraphQL finds its terms with it.
+//
+// definePipeline accepts `license: 'CC-BY-4.0'` or `license: { spdx?, udl? }` (and the older
+// `snapshot.license`, an SPDX identifier). This module checks the spec and resolves it into
+// what releases carry: the SPDX identifier and the UDL as its tags.
+
+/** UDL terms as a pipeline gives them (issue 16; values checked by licenseProblems). */
+export interface UdlTerms {
+  commercialUse?: string;
+  derivations?: string;
+  licenseFee?: string;
+  currency?: string;
+  paymentAddress?: string;
+  paymentMode?: string;
+  expires?: string;
+  [term: string]: string | undefined;
+}
+
+export interface LicenseSpec {
+  spdx?: string;
+  udl?: UdlTerms;
+}
+
+/** What a release carries: the SPDX identifier, and the UDL as the tags it becomes (name → value). */
+export interface ReleaseLicense {
+  spdx?: string;
+  udl?: Record<string, string>;
+}
+
+const SPDX = /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/;
+
+/** What is wrong with a licence spec ([] when nothing). */
+export function licenseProblems(spec: unknown): string[] {
+  if (spec === undefined) return [];
+  if (typeof spec === 'string') return SPDX.test(spec) ? [] : [`license ${JSON.stringify(spec)} is not an SPDX identifier such as CC-BY-4.0`];
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return ['license must be an SPDX identifier or { spdx?, udl? }'];
+  const { spdx, udl, ...rest } = spec as Record<string, unknown>;
+  const problems = Object.keys(rest).map((k) => `license.${k} is not a licence option (spdx, udl)`);
+  if (spdx !== undefined && !(typeof spdx === 'string' && SPDX.test(spdx))) problems.push(`license.spdx ${JSON.stringify(spdx)} is not an SPDX identifier such as CC-BY-4.0`);
+  if (udl !== undefined && (typeof udl !== 'object' || udl === null || Array.isArray(udl))) problems.push('license.udl must be an object of UDL terms');
+  return problems;
+}
+
+/** The licence of a pipeline's releases (checked by licenseProblems first); `legacy` is snapshot.license. */
+export function resolveLicense(spec: string | LicenseSpec | undefined, legacy?: string): ReleaseLicense {
+  const given = typeof spec === 'string' ? { spdx: spec } : spec ?? {};
+  const spdx = given.spdx ?? legacy;
+  const udl = given.udl ? udlTags(given.udl) : undefined;
+  return { ...(spdx && { spdx }), ...(udl && { udl }) };
+}
+
+/** The UDL's tags (to be completed with the UDL conventions: issue 16, lane udl). */
+export function udlTags(terms: UdlTerms): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [term, value] of Object.entries(terms)) if (value !== undefined) tags[term] = value;
+  return tags;
+}
