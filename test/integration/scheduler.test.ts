@@ -95,4 +95,43 @@ describe('Scheduler', () => {
     await scheduler.stop();
     expect((await ticks.list('nightly'))[0]).toMatchObject({ tickAt: '2026-03-10T03:00:00.000Z', state: 'failed' });
   });
+
+  it('records as skipped the ticks croner never fired while the event loop was blocked, leaving no due tick without a row', async () => {
+    const database = await openDatabase(path.join(tmpDir(), 'arkive.db'));
+    open.push(database);
+    const ticks = new TicksRepo(database);
+    const everySecond = definePipeline({
+      name: 'every-second', description: 'd', sources: [csv('a.csv')], schema: z.object({ id: z.string() }), key: 'id',
+      schedule: { cron: '* * * * * *', catchUp: 'skip' },
+    });
+    const ran: string[] = [];
+    const scheduler = new Scheduler({
+      pipelines: [everySecond], ticks,
+      runTick: async (_p, tick) => { ran.push(tick.toISOString()); return { state: 'done', runId: null }; },
+    });
+    await scheduler.start();
+    try {
+      await until(() => ran.length >= 1, 10_000);
+      // Block the event loop for 3.5 s, as a busy runner does: croner fires no tick meanwhile.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_500);
+      const blockedFrom = Date.parse(ran[0]!);
+      await until(() => ran.some((t) => Date.parse(t) >= blockedFrom + 4_000), 10_000);
+    } finally {
+      await scheduler.stop();
+    }
+    const rows = (await ticks.list('every-second', 1000)).map((t) => ({ at: Date.parse(t.tickAt), state: t.state }));
+    const first = Math.min(...rows.map((r) => r.at));
+    const last = Math.max(...rows.filter((r) => r.state === 'done').map((r) => r.at));
+    const seconds = new Map(rows.map((r) => [r.at, r.state]));
+    for (let at = first; at <= last; at += 1000) expect(seconds.get(at), new Date(at).toISOString()).toMatch(/^(done|skipped)$/);
+    expect([...seconds.values()].filter((s) => s === 'skipped').length).toBeGreaterThanOrEqual(2);
+  }, 30_000);
 });
+
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
