@@ -69,7 +69,7 @@ function alternatives(property: JsonSchema): JsonSchema[] {
 function stringKind(schema: JsonSchema): Pick<RecordField, 'kind' | 'enum'> {
   if (schema.format === 'date') return { kind: 'date' };
   if (schema.format === 'date-time') return { kind: 'datetime' };
-  const values = schema.enum;
+  const values = typeof schema.const === 'string' ? [schema.const] : schema.enum;
   if (Array.isArray(values) && values.every((v) => typeof v === 'string')) return { kind: 'string', enum: values as string[] };
   return { kind: 'string' };
 }

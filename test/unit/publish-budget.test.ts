@@ -7,73 +7,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
-import { ArweaveSigner, createData, DataItem } from 'arbundles';
 import Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Budget, type BudgetLimits } from '../../src/archive/budget.js';
-import type { Gateway } from '../../src/archive/gateway.js';
 import { publishRelease, type PublishDeps, type ReleaseInput } from '../../src/archive/publish-release.js';
-import type { Tag } from '../../src/archive/tags.js';
-import type { Receipt, SignedItem, Uploader } from '../../src/archive/uploader.js';
-import { addressOf } from '../../src/archive/wallet.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { ReleasesRepo } from '../../src/db/releases-repo.js';
 import { SpendRepo } from '../../src/db/spend-repo.js';
 import { UploadsRepo } from '../../src/db/uploads-repo.js';
 import { BudgetError } from '../../src/errors.js';
+import { emptyGateway, FakeBundlerUploader, WINSTON_PER_BYTE } from '../helpers/fake-bundler-uploader.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 let jwk: JWKInterface;
 beforeAll(async () => {
   jwk = await Arweave.init({}).wallets.generate();
 });
-
-const WINSTON_PER_BYTE = 10n;
-
-/** A fake bundler client: signs like IrysUploader, prices 10 winston a byte, holds `balance`, and can be told to fail a post. */
-class FakeBundlerUploader implements Uploader {
-  readonly kind = 'irys' as const;
-  readonly bundlerUrl = 'http://fake-bundler.invalid';
-  readonly address: string;
-  readonly posted: { id: string; bytes: number }[] = [];
-  priced: number[][] = [];
-  failPost: ((raw: Buffer) => boolean) | undefined;
-  constructor(public balanceWinston: bigint) {
-    this.address = addressOf(jwk);
-  }
-  async sign(data: Buffer, tags: Tag[]): Promise<SignedItem> {
-    const signer = new ArweaveSigner(jwk);
-    const item = createData(data, signer, { tags });
-    await item.sign(signer);
-    const raw = Buffer.from(item.getRaw());
-    return { id: item.id, raw, header: raw.subarray(0, raw.length - data.length) };
-  }
-  async post(raw: Buffer): Promise<Receipt> {
-    if (this.failPost?.(raw)) throw new Error('fake bundler: HTTP 400 refused');
-    const { id } = new DataItem(raw);
-    this.posted.push({ id, bytes: raw.length });
-    return { id };
-  }
-  async uploadStream(): Promise<Receipt> {
-    throw new Error('fake bundler: no streamed uploads in this test');
-  }
-  async price(itemBytes: number[]): Promise<bigint[]> {
-    this.priced.push(itemBytes);
-    return itemBytes.map((b) => BigInt(b) * WINSTON_PER_BYTE);
-  }
-  async balance(): Promise<bigint> {
-    return this.balanceWinston;
-  }
-}
-
-/** A fake gateway that has seen nothing: no GraphQL hit, no release on the chain. */
-const emptyGateway: Gateway = {
-  urls: ['http://fake-gateway.invalid'],
-  query: async () => [],
-  data: async () => { throw new Error('fake gateway: no data'); },
-  rawDigest: async () => { throw new Error('fake gateway: no data'); },
-};
 
 let database: Database;
 let uploads: UploadsRepo;
@@ -116,7 +66,7 @@ const CHUNKS = ['{"id":1}\n'.repeat(200), '{"id":2}\n'.repeat(300)];
 
 describe('publishRelease prices before paying', () => {
   it('posts exactly what it priced, and records that price as this run\'s spend', async () => {
-    const uploader = new FakeBundlerUploader(10n ** 12n);
+    const uploader = new FakeBundlerUploader(jwk, 10n ** 12n);
     const result = await publishRelease(input('run-1', CHUNKS), deps(uploader, 'run-1'));
     expect(result.status).toBe('released');
     // One price request before any post, for two chunks, the card and the manifest.
@@ -131,7 +81,7 @@ describe('publishRelease prices before paying', () => {
   });
 
   it('refuses a price over --max-cost before any upload: nothing posted, no ledger row', async () => {
-    const uploader = new FakeBundlerUploader(10n ** 12n);
+    const uploader = new FakeBundlerUploader(jwk, 10n ** 12n);
     const refused = publishRelease(input('run-1', CHUNKS), deps(uploader, 'run-1', { maxCost: 1000n }));
     await expect(refused).rejects.toBeInstanceOf(BudgetError);
     await expect(refused).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED', exitCode: 5 });
@@ -142,7 +92,7 @@ describe('publishRelease prices before paying', () => {
   });
 
   it('refuses a wallet with too little balance (INSUFFICIENT_BALANCE) with its address and what is missing', async () => {
-    const uploader = new FakeBundlerUploader(5n);
+    const uploader = new FakeBundlerUploader(jwk, 5n);
     const error = await publishRelease(input('run-1', CHUNKS), deps(uploader, 'run-1')).then(() => undefined, (e: unknown) => e as BudgetError);
     expect(error).toBeInstanceOf(BudgetError);
     const price = uploader.priced[0]!.reduce((n, b) => n + BigInt(b) * WINSTON_PER_BYTE, 0n);
@@ -156,7 +106,7 @@ describe('publishRelease prices before paying', () => {
   });
 
   it('charges a resumed release only for what the killed run did not post', async () => {
-    const first = new FakeBundlerUploader(10n ** 12n);
+    const first = new FakeBundlerUploader(jwk, 10n ** 12n);
     const content = input('run-1', CHUNKS);
     // The first run posts both chunks, then the bundler refuses the card (a 400 is not retried).
     first.failPost = (raw) => raw.includes(Buffer.from('"name":"people"'));
@@ -165,10 +115,10 @@ describe('publishRelease prices before paying', () => {
     const chunksPaid = await spend.ofRun('run-1');
     expect(chunksPaid).toBe(first.posted.reduce((n, p) => n + BigInt(p.bytes) * WINSTON_PER_BYTE, 0n));
 
-    const second = new FakeBundlerUploader(10n ** 12n);
+    const second = new FakeBundlerUploader(jwk, 10n ** 12n);
     const again = () => input('run-2', CHUNKS);
     // What is left: the card and the manifest. A cap one winston short refuses, exactly enough passes.
-    const probe = new FakeBundlerUploader(10n ** 12n);
+    const probe = new FakeBundlerUploader(jwk, 10n ** 12n);
     await expect(publishRelease(again(), deps(probe, 'run-2', { maxCost: 0n }))).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     expect(probe.priced[0]).toHaveLength(2);
     const left = probe.priced[0]!.reduce((n, b) => n + BigInt(b) * WINSTON_PER_BYTE, 0n);
@@ -182,12 +132,12 @@ describe('publishRelease prices before paying', () => {
 
   it('completes a release whose manifest a killed run signed for the manifest alone, and for nothing once it was posted', async () => {
     const stopAt = (point: string) => (reached: string) => { if (reached === point) throw new Error(`killed at ${point}`); };
-    const first = new FakeBundlerUploader(10n ** 12n);
+    const first = new FakeBundlerUploader(jwk, 10n ** 12n);
     await expect(publishRelease(input('run-1', CHUNKS), { ...deps(first, 'run-1'), checkpoint: stopAt('manifest-signed') }))
       .rejects.toThrow(/killed at manifest-signed/);
     const manifest = (await releases.pending('local', 'people'))!.manifest!;
     const manifestPrice = BigInt(manifest.length) * WINSTON_PER_BYTE;
-    const second = new FakeBundlerUploader(10n ** 12n);
+    const second = new FakeBundlerUploader(jwk, 10n ** 12n);
     await expect(publishRelease(input('run-2', CHUNKS), deps(second, 'run-2', { maxCost: manifestPrice - 1n })))
       .rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     expect(second.posted).toEqual([]);
@@ -195,7 +145,7 @@ describe('publishRelease prices before paying', () => {
     await expect(publishRelease(input('run-2', CHUNKS), { ...deps(second, 'run-2', { maxCost: manifestPrice }), checkpoint: stopAt('manifest-posted') }))
       .rejects.toThrow(/killed at manifest-posted/);
     expect(await spend.ofRun('run-2')).toBe(manifestPrice);
-    const third = new FakeBundlerUploader(10n ** 12n);
+    const third = new FakeBundlerUploader(jwk, 10n ** 12n);
     const done = await publishRelease(input('run-3', CHUNKS), deps(third, 'run-3', { maxCost: 0n }));
     expect(done).toMatchObject({ status: 'released', version: 1 });
     expect(third.priced).toEqual([]);
@@ -203,7 +153,7 @@ describe('publishRelease prices before paying', () => {
   });
 
   it('in a dry run prices the release and posts nothing', async () => {
-    const uploader = new FakeBundlerUploader(0n);
+    const uploader = new FakeBundlerUploader(jwk, 0n);
     const result = await publishRelease(input('run-1', CHUNKS), { ...deps(uploader, 'run-1', { maxCost: 0n }), dryRun: true });
     expect(result.status).toBe('planned');
     expect(result.quote!.items.map((i) => i.path)).toEqual(['part-0.jsonl.gz', 'part-1.jsonl.gz', 'arkive.json', '(manifest)']);
