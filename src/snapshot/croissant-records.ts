@@ -21,13 +21,13 @@ const ENCODING = { 'jsonl.gz': 'application/jsonlines', parquet: 'application/x-
 const EXTENSION = { 'jsonl.gz': '.jsonl.gz', parquet: '.parquet' } as const;
 
 /** Croissant's atomic data types (SPEC11 "Commonly used atomic data types"); JSON values travel as text. */
-export const DATA_TYPES: Record<FieldKind, string> = {
+const DATA_TYPES: Record<FieldKind, string> = {
   string: 'sc:Text', integer: 'sc:Integer', float: 'sc:Float', boolean: 'sc:Boolean',
   date: 'sc:Date', datetime: 'sc:DateTime', json: 'sc:Text',
 };
 
 /** mlcroissant's name rule (`[a-zA-Z0-9\-_\.]+`, at most 255): anything else becomes `_`, as Hugging Face does. */
-export function croissantName(text: string): string {
+function croissantName(text: string): string {
   const name = text.replace(/[^a-zA-Z0-9\-_.]/g, '_').slice(0, 255);
   return name || '_';
 }
@@ -39,7 +39,7 @@ function dataFormat(card: Card): DataFormat {
   return card.format;
 }
 
-export function fileSetId(card: Card): string {
+function fileSetId(card: Card): string {
   return `${card.name}-chunks`;
 }
 
