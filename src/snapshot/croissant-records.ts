@@ -62,7 +62,7 @@ export function distribution(card: Card): Json[] {
     '@id': fileSetId(card),
     name: croissantName(fileSetId(card)),
     // Chunk files are named by the sha256 of their rows, so path order is not key order.
-    description: `All ${card.chunks.length} chunks of ${card.name} version ${card.version}: the FileObjects above, which list them in key order with their sha256.`,
+    description: `The ${card.chunks.length} chunk file${card.chunks.length === 1 ? '' : 's'} of ${card.name} version ${card.version}: the FileObjects above, which list them in key order with their sha256.`,
     encodingFormat: ENCODING[format],
     includes: chunkGlob(card),
   };
