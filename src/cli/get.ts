@@ -1,15 +1,19 @@
 // `arkive get <ref> [-o DIR]`: fetch a version, verify every byte, materialise it atomically;
-// `arkive show <ref>`: the verified release manifest and card. Both work in a fresh home.
+// `arkive show <ref>`: the verified release manifest and card (`--croissant`: its verified
+// croissant.json, byte for byte). Both work in a fresh home.
 // A relative `-o` (and the default ./<name>-v<version>) is relative to the directory the
 // command was typed in, not to the project (-C). SIGINT/SIGTERM remove what the get was
 // writing (the partial directory beside OUT, temporary cache files) before exiting.
 import path from 'node:path';
 import type { ReleasesRepo } from '../db/releases-repo.js';
+import { UsageError } from '../errors.js';
+import { fetchFile } from '../retrieve/fetch-file.js';
 import { ContentCache } from '../retrieve/content-cache.js';
 import { checkTarget, materialise } from '../retrieve/materialise.js';
 import { TempPaths } from '../retrieve/orphans.js';
 import type { VerifiedRelease } from '../retrieve/release-reader.js';
 import { retrieveRelease } from '../retrieve/retrieve.js';
+import { CROISSANT_PATH } from '../snapshot/describe.js';
 import { createSystem } from '../system.js';
 import { printJson } from './io.js';
 import type { CommandOptions } from './options.js';
@@ -18,6 +22,8 @@ export interface GetCommandOptions extends CommandOptions {
   ref: string;
   out?: string | undefined;
   noCache?: boolean | undefined;
+  /** show: print the release's verified croissant.json instead of the manifest and card. */
+  croissant?: boolean | undefined;
 }
 
 interface ReleaseContext {
@@ -92,6 +98,7 @@ export function showView(release: VerifiedRelease) {
 
 export async function showCommand(options: GetCommandOptions): Promise<number> {
   return withRelease(options, async (release, ctx) => {
+    if (options.croissant) return printCroissant(options, release, ctx);
     const view = showView(release);
     const trainedOn = view.trainedOn && (await ctx.releases.byContentId(view.trainedOn));
     if (options.json) printJson(options.io, view);
@@ -105,4 +112,25 @@ export async function showCommand(options: GetCommandOptions): Promise<number> {
     }
     return 0;
   });
+}
+
+/**
+ * The release's croissant.json exactly as published (its sha256 checked against the signed
+ * card), so `arkive show <ref> --croissant > croissant.json` gives the very file. A release
+ * without one (a model, or a dataset published before croissant.json) is a usage error (exit
+ * 2): the release is fine, the request does not apply to it.
+ */
+async function printCroissant(options: GetCommandOptions, release: VerifiedRelease, ctx: ReleaseContext): Promise<number> {
+  const file = release.files.find((f) => f.path === CROISSANT_PATH);
+  if (!file) {
+    const { name, version, kind } = release.card;
+    throw new UsageError({
+      code: 'CROISSANT_ABSENT',
+      message: `${name} v${version} (${kind}, ${release.contentId}) has no ${CROISSANT_PATH}: only dataset releases published since arkive writes it carry one`,
+      hint: `Run arkive show ${options.ref} to see the release's files; publish the dataset again (a new version) to give it a ${CROISSANT_PATH}.`,
+    });
+  }
+  const { bytes } = await fetchFile(file, { gateways: ctx.gateways, cache: ctx.cache, idleTimeoutMs: ctx.idleTimeoutMs });
+  options.io.out(bytes.toString('utf8'));
+  return 0;
 }

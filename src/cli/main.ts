@@ -133,8 +133,9 @@ function buildProgram(io: Io, env: NodeJS.ProcessEnv, setExit: (code: number) =>
     .description('the verified release manifest and card of a version, with its lineage')
     .argument('<ref>', '<contentId> | sha256:<digest> | <name>@v<N> | <name>@latest | <name>')
     .option('--no-cache', 'bypass the content cache of the home')
-    .action(action(async (ref: string, opts: { cache: boolean }, cmd: Command) =>
-      (await import('./get.js')).showCommand({ ...common(cmd), ref, noCache: !opts.cache })));
+    .option('--croissant', "print the release's verified croissant.json (Croissant 1.1) instead")
+    .action(action(async (ref: string, opts: { cache: boolean; croissant?: boolean }, cmd: Command) =>
+      (await import('./get.js')).showCommand({ ...common(cmd), ref, noCache: !opts.cache, croissant: opts.croissant })));
 
   program.command('verify')
     .description('fetch a version again (no cache), verify signatures and every byte, report its confirmation')
