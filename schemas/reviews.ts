@@ -12,7 +12,8 @@ export const ReviewRecord = z.object({
   title: z.string().min(1).nullable(),
   text: z.string().min(1),
   author: z.string().min(1).nullable(),
-  reviewed_at: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'reviewed_at must be an ISO date'),
+  // A calendar date (2026-02-30 is refused): Parquet stores it as DATE.
+  reviewed_at: z.iso.date({ message: 'reviewed_at must be an ISO date YYYY-MM-DD' }),
 });
 
 export type ReviewRecord = z.output<typeof ReviewRecord>;

@@ -23,7 +23,7 @@ import type { ReleaseDescription } from '../snapshot/describe.js';
 import { recordFields } from '../snapshot/fields.js';
 import { datasetDocuments } from './release-documents.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
-import type { ParquetColumn } from '../snapshot/parquet-writer.js';
+import { parquetColumns } from '../snapshot/parquet-types.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
 
@@ -72,7 +72,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   const snapshot = await writeSnapshot({
     rows: deps.records.iterate(pipeline.dataset), dir, format,
     ...(pipeline.snapshot.targetChunkBytes && { targetChunkBytes: pipeline.snapshot.targetChunkBytes }),
-    ...(format === 'parquet' && { columns: parquetColumns(schema) }),
+    ...(format === 'parquet' && { columns: parquetColumns(recordFields(schema)) }),
     compression: deps.compression,
   });
   const chunks = await listedChunks(pipeline.dataset, snapshot, deps);
@@ -160,16 +160,4 @@ function listedIn(pending: Release): { path: string; sha256: string; bytes: numb
   } catch {
     return undefined;
   }
-}
-
-type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[]; properties?: Record<string, JsonSchema> };
-
-/** Typed columns from the record schema, so every chunk of a dataset has the same Parquet schema. */
-function parquetColumns(schema: JsonSchema): ParquetColumn[] {
-  return Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const types = [property.type, ...(property.anyOf ?? []).map((s) => s.type)].flat().filter((t) => t && t !== 'null');
-    const only = types.length === 1 ? types[0] : undefined;
-    const type = only === 'string' || only === 'integer' || only === 'number' || only === 'boolean' ? only : 'json';
-    return { name, type };
-  });
 }

@@ -1,33 +1,30 @@
 // Chunks as Parquet (hyparquet-writer): one column per top-level field of the records.
 //
-// Columns: the `columns` option when given (the caller derives it from the dataset's JSON
-// Schema, so every chunk has the same columns in the same order, even a chunk where a field
-// is always null); otherwise the union of the chunk's record fields in first-seen order.
-// A record field that is not in a given column list is an error, not silently dropped.
+// Columns: the `columns` option when given (the caller derives it from the dataset's record
+// fields, parquet-types.ts, so every chunk has the same columns, types and order, even a
+// chunk where a field is always null); otherwise the union of the chunk's record fields in
+// first-seen order. A record field that is not in a given column list is an error, not
+// silently dropped, and so is a value its column's type cannot hold exactly.
 //
-// Types: a column's type is given with it, or inferred from the chunk's values: strings →
-// STRING, numbers → DOUBLE (never INT32, so a column does not change type between a chunk of
-// whole numbers and one with fractions, and large integers do not overflow), booleans →
-// BOOLEAN, objects, arrays or mixed kinds → JSON text, only nulls → STRING. 'integer' (given
-// only) → INT64. Every column is nullable, and Parquet cannot tell a missing field from a
+// Types: a column's type is given with it (parquet-types.ts has the mapping and the logical
+// types), or inferred from the chunk's values: strings → STRING, numbers → DOUBLE (never an
+// integer type, so a column does not change type between a chunk of whole numbers and one
+// with fractions), booleans → BOOLEAN, objects, arrays or mixed kinds → JSON text, only
+// nulls → STRING. Every column is OPTIONAL, and Parquet cannot tell a missing field from a
 // null one: both are read back as null.
 //
-// Determinism: the built-in pure-JS snappy codec, one row group per chunk, no key-value
-// metadata and a fixed created_by without a version number; hyparquet-writer adds no
-// timestamps. Its encoding choices are pinned by the locked package version.
+// Determinism: the built-in pure-JS snappy codec, one row group per chunk, statistics on,
+// no key-value metadata and a fixed created_by without a version number; hyparquet-writer
+// adds no timestamps. Its encoding choices are pinned by the locked package version.
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
+import type { DecodedArray } from 'hyparquet';
 import { InputError } from '../errors.js';
 import type { SnapshotRow } from './chunker.js';
+import { misfit, parquetValues, schemaElement, type ParquetColumn, type ParquetColumnType } from './parquet-types.js';
 import { parseRowData, writeChunkFile, type SnapshotWriter, type WrittenFile } from './snapshot-writer.js';
 
-export type ParquetValueType = 'string' | 'number' | 'integer' | 'boolean' | 'json';
-
-export interface ParquetColumn {
-  name: string;
-  /** Inferred from the chunk's values when omitted. */
-  type?: ParquetValueType;
-}
+export type { ParquetColumn, ParquetColumnType } from './parquet-types.js';
 
 export interface ParquetWriterOptions {
   columns?: readonly (string | ParquetColumn)[];
@@ -38,7 +35,6 @@ export interface ParquetWriterOptions {
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const BASIC_TYPE = { string: 'STRING', number: 'DOUBLE', integer: 'INT64', boolean: 'BOOLEAN', json: 'JSON' } as const;
 const CREATED_BY = 'arkive';
 
 function badRecord(code: string, message: string, hint: string): InputError {
@@ -75,33 +71,30 @@ function checkFields(rows: SnapshotRow[], records: JsonObject[], columns: Parque
   });
 }
 
-function inferType(values: Json[]): ParquetValueType {
+const INFERRED = { string: 'string', number: 'double', boolean: 'boolean' } as const;
+
+function inferType(values: Json[]): ParquetColumnType {
   const kinds = new Set<string>();
   for (const v of values) if (v !== null) kinds.add(Array.isArray(v) ? 'array' : typeof v);
   if (kinds.size === 0) return 'string';
   const [only] = kinds;
   if (kinds.size > 1 || only === 'object' || only === 'array') return 'json';
-  return only as 'string' | 'number' | 'boolean';
+  return INFERRED[only as keyof typeof INFERRED];
 }
 
-function fits(value: Json, type: ParquetValueType): boolean {
-  if (value === null || type === 'json') return true;
-  if (type === 'integer') return Number.isSafeInteger(value);
-  return typeof value === type;
-}
+interface TypedColumn { source: ColumnSource; type: ParquetColumnType }
 
-function columnSource(column: ParquetColumn, rows: SnapshotRow[], records: JsonObject[]): ColumnSource {
+function typedColumn(column: ParquetColumn, rows: SnapshotRow[], records: JsonObject[]): TypedColumn {
   const values = records.map((r) => r[column.name] ?? null);
   const type = column.type ?? inferType(values);
-  const bad = values.findIndex((v) => !fits(v, type));
-  if (bad >= 0) {
+  for (const [i, value] of values.entries()) {
+    const why = misfit(value, type);
+    if (why === undefined) continue;
     throw badRecord('SNAPSHOT_PARQUET_TYPE',
-      `record "${rows[bad]!.key}": field "${column.name}" is ${JSON.stringify(values[bad])}, not of type ${type}`,
-      'Make the column types match the dataset schema.');
+      `record "${rows[i]!.key}": field "${column.name}" is ${JSON.stringify(value)}, ${why}: it does not fit the Parquet column type ${type}`,
+      'Make the records match the dataset schema (the Parquet column types come from it), or use format \'jsonl.gz\'.');
   }
-  // INT64 columns take bigints; JSON numbers that are whole and safe convert exactly.
-  const data = type === 'integer' ? values.map((v) => (v === null ? null : BigInt(v as number))) : values;
-  return { name: column.name, data, type: BASIC_TYPE[type], nullable: true };
+  return { type, source: { name: column.name, data: parquetValues(values, type) as DecodedArray } };
 }
 
 /** The Parquet bytes of the rows' records, in row order. */
@@ -113,8 +106,11 @@ export function parquetBytes(rows: SnapshotRow[], options: ParquetWriterOptions 
     throw badRecord('SNAPSHOT_PARQUET_EMPTY', 'a Parquet chunk needs at least one row and one column',
       'Snapshot a dataset whose records have fields.');
   }
+  const typed = columns.map((column) => typedColumn(column, rows, records));
   const buffer = parquetWriteBuffer({
-    columnData: columns.map((column) => columnSource(column, rows, records)),
+    columnData: typed.map((c) => c.source),
+    // The whole schema, not ColumnSource types: those carry no logical type for DATE or STRING.
+    schema: [{ name: 'root', num_children: typed.length }, ...typed.map((c) => schemaElement(c.source.name, c.type))],
     codec: options.codec ?? 'SNAPPY',
     statistics: true,
     rowGroupSize: rows.length,

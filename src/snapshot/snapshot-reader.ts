@@ -1,14 +1,17 @@
 // Reads a snapshot chunk back into its records, whichever format wrote it: for diffs,
 // verification and streaming records to training code.
 //
-// JSON Lines give back exactly the stored records. Parquet gives back one object per row
-// with every column present: a field missing from a record comes back as null (Parquet
-// cannot tell the two apart), and INT64 values come back as numbers.
+// JSON Lines give back exactly the stored records. Parquet gives back the same JSON values
+// (parquet-types.ts): DATE as its YYYY-MM-DD text, INT64 as a number (a value a JSON number
+// cannot hold exactly is refused, arkive never writes one), JSON text parsed. Each row has
+// every column: a field missing from a record comes back as null (Parquet cannot tell the two
+// apart).
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { IntegrityError } from '../errors.js';
+import { dateOfDays } from './parquet-types.js';
 import type { SnapshotFormat } from './snapshot-writer.js';
 
 const gunzip = promisify(zlib.gunzip);
@@ -31,13 +34,16 @@ async function readJsonl(bytes: Uint8Array): Promise<unknown[]> {
 }
 
 function fromParquetValue(value: unknown): unknown {
-  return typeof value === 'bigint' ? Number(value) : value;
+  if (typeof value !== 'bigint') return value;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`INT64 ${value} is beyond what a JSON number holds exactly`);
+  return n;
 }
 
 async function readParquet(bytes: Uint8Array): Promise<unknown[]> {
   // hyparquet reads from an ArrayBuffer; copy out exactly this file's bytes.
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = await parquetReadObjects({ file });
+  const rows = await parquetReadObjects({ file, parsers: { dateFromDays: dateOfDays } });
   // fromEntries defines own properties, so even a field named "__proto__" survives.
   return rows.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, fromParquetValue(value)])));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import reviews from '../../pipelines/reviews.js';
+import { ReviewRecord } from '../../schemas/reviews.js';
 import { Rejection } from '../../src/pipeline/define.js';
 
 const ctx = (source: string) => ({ source, line: 1, reject: (code: string, message: string) => new Rejection(code, message) });
@@ -26,5 +27,14 @@ describe('reviews clean', () => {
     const result = reviews.clean({ ...row, ...patch }, ctx('export'));
     expect(result).toBeInstanceOf(Rejection);
     expect((result as Rejection).code).toBe(code);
+  });
+
+  it('has a schema that takes only calendar dates for reviewed_at (stored as Parquet DATE)', () => {
+    const record = reviews.clean(row, ctx('export'));
+    expect(ReviewRecord.safeParse(record).success).toBe(true);
+    for (const bad of ['2023-02-30', '2023-13-01', '2023-4-5', '2023-04-05T00:00:00Z']) {
+      expect(ReviewRecord.safeParse({ ...(record as object), reviewed_at: bad }).success, bad).toBe(false);
+    }
+    expect(ReviewRecord.safeParse({ ...(record as object), reviewed_at: '2024-02-29' }).success).toBe(true);
   });
 });

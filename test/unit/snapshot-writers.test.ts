@@ -142,7 +142,7 @@ describe('parquet chunks', () => {
   });
 
   it('take the columns, their order and types from the columns option', async () => {
-    const columns = ['id', { name: 'n', type: 'integer' as const }, 'x', 'ok', 'tags', 'meta', 'missing'];
+    const columns = ['id', { name: 'n', type: 'int64' as const }, 'x', 'ok', 'tags', 'meta', 'missing'];
     const bytes = parquetBytes(some, { columns });
     const metadata = parquetMetadata(bytes.buffer as ArrayBuffer);
     expect(parquetSchema(metadata).children.map((c) => c.element.name)).toEqual(columns.map((c) => typeof c === 'string' ? c : c.name));
@@ -153,8 +153,8 @@ describe('parquet chunks', () => {
 
   it('refuse a field outside the given columns, or a value of the wrong type', async () => {
     expect(() => parquetBytes(some, { columns: ['id', 'n', 'x', 'ok', 'tags'] })).toThrow(/record "a" has field "meta"/);
-    expect(() => parquetBytes(some, { columns: [{ name: 'id', type: 'number' }, 'n', 'x', 'ok', 'tags', 'meta'] }))
-      .toThrow(/record "a": field "id" is "a", not of type number/);
+    expect(() => parquetBytes(some, { columns: [{ name: 'id', type: 'double' }, 'n', 'x', 'ok', 'tags', 'meta'] }))
+      .toThrow(/record "a": field "id" is "a", not a number: it does not fit the Parquet column type double/);
     await expect(new ParquetWriter().write([{ key: 'z', data: '[1,2]' }], path.join(tmpDir(), 'x.parquet')))
       .rejects.toMatchObject({ code: 'SNAPSHOT_BAD_JSON', message: expect.stringContaining('"z" is not a JSON object') });
   });
