@@ -19,7 +19,12 @@ export default definePipeline({
   schema: TransactionRecord,
   key: 'txn_id',
   clean,
-  snapshot: { license: 'CC-BY-4.0' },
+  // CC BY 4.0 for tools that read SPDX (Croissant, Hugging Face), and the same grant as UDL
+  // tags on every item, with the one right ML users ask about stated outright: training models.
+  license: {
+    spdx: 'CC-BY-4.0',
+    udl: { commercialUse: 'Allowed-With-Credit', derivations: 'Allowed-With-Credit', dataModelTraining: 'Allowed' },
+  },
   schedule: '30 2 * * *', // nightly, after the warehouse export
 });
 

@@ -1,6 +1,7 @@
 // The library API: what pipeline files and training code import from 'arkive'.
 export { definePipeline, Rejection } from './pipeline/define.js';
 export type { BudgetSpec, CleanContext, Pipeline, PipelineSpec, ScheduleSpec, SnapshotOptions } from './pipeline/define.js';
+export type { LicenseSpec, UdlTerms } from './snapshot/license.js';
 export { csv } from './pipeline/csv-extractor.js';
 export type { CsvOptions } from './pipeline/csv-extractor.js';
 export { jsonl } from './pipeline/jsonl-extractor.js';

@@ -9,7 +9,7 @@ export interface TagContext {
   description?: string | undefined;
   /** SPDX identifier (release item tag License-SPDX). */
   license?: string | undefined;
-  /** The Universal Data License as tags (name → value), carried by every item of the release. */
+  /** The Universal Data License as tags (name → value, src/snapshot/udl.ts), carried by every item of the release. */
   udl?: Record<string, string> | undefined;
   schemaSha256?: string | undefined;
   trainedOn?: string | undefined;
@@ -32,6 +32,8 @@ export function releaseTags(
     'Run-Id': ctx.runId,
     ...(ctx.schemaSha256 && { 'Schema-SHA256': ctx.schemaSha256 }),
     ...(ctx.trainedOn && { 'Trained-On': ctx.trainedOn }),
+    // On every item, not only the manifest: whoever finds a chunk by GraphQL finds its terms with it.
+    ...(ctx.udl as Partial<ArkiveTags> | undefined),
   };
   if (itemKind === 'release') {
     Object.assign(tags, {

@@ -3,6 +3,7 @@
 // against the protocol's limits before anything is signed, with an error that says which.
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { UDL_TERMS, UDL_TX_ID, type UdlTerm } from '../snapshot/udl.js';
 
 /** What bundlers (Irys and Turbo alike, after ANS-104) accept in a data item's tags. */
 export const MAX_TAG_BYTES = 4096;
@@ -14,6 +15,8 @@ export const APP_VERSION = '0.1.0';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
 const itemId = z.string().regex(/^[a-zA-Z0-9_-]{43}$/);
+/** A UDL term's tag, with the value grammar license.ts checks pipelines against. */
+const udl = (term: UdlTerm) => z.string().regex(UDL_TERMS[term].pattern).optional();
 
 /** The tag set as a zod schema; schemas/tags.schema.json is generated from it. */
 export const ArkiveTags = z.object({
@@ -36,8 +39,21 @@ export const ArkiveTags = z.object({
   'License-SPDX': z.string().min(1).max(64).optional(),
   Title: z.string().min(1).max(150).optional(),
   Description: z.string().min(1).max(300).optional(),
+  // The Universal Data License (src/snapshot/udl.ts): `License` names it, the terms follow.
+  License: z.literal(UDL_TX_ID).optional(),
+  'Commercial-Use': udl('commercialUse'),
+  Derivation: udl('derivations'),
+  'Data-Model-Training': udl('dataModelTraining'),
+  'Access-Fee': udl('licenseFee'),
+  Currency: udl('currency'),
+  'Payment-Address': udl('paymentAddress'),
+  'Payment-Mode': udl('paymentMode'),
+  Expiry: udl('expires'),
+  'Unknown-Usage-Rights': udl('unknownUsageRights'),
 }).strict().refine((t) => (t['Dataset-Name'] === undefined) !== (t['Model-Name'] === undefined), {
   message: 'exactly one of Dataset-Name and Model-Name',
+}).refine((t) => t.License !== undefined || Object.values(UDL_TERMS).every((rule) => (t as Record<string, unknown>)[rule.tag] === undefined), {
+  message: 'UDL terms without the License tag naming the UDL',
 });
 
 export type ArkiveTags = z.infer<typeof ArkiveTags>;

@@ -36,10 +36,13 @@ export class PipelineRegistry {
     try {
       module = await import(pathToFileURL(file).href);
     } catch (error) {
+      // An invalid definePipeline call keeps its code (scripts tell it from a file that does not parse) and
+      // hint; by its code, not instanceof: the project may import another copy of arkive than the CLI's.
+      const invalid = (error as { code?: unknown } | null)?.code === 'PIPELINE_INVALID' ? error as { code: string; hint?: string } : undefined;
       throw notEsmError(file, error) ?? new InputError({
-        code: 'PIPELINE_LOAD',
+        code: invalid?.code ?? 'PIPELINE_LOAD',
         message: `pipeline file ${file} does not load: ${error instanceof Error ? error.message : String(error)}`,
-        hint: 'Fix the error in that file (a syntax error, a missing import, or an invalid definePipeline call).',
+        hint: invalid?.hint ?? 'Fix the error in that file (a syntax error, a missing import, or an invalid definePipeline call).',
         cause: error,
       });
     }

@@ -58,11 +58,14 @@ async function publishModel(
   })));
   const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
   const common = { kind: 'model' as const, name: model.name, pipeline: pipeline.name, runId };
+  // The model inherits the pipeline's licence: its tags and card carry the dataset's terms.
+  const { spdx, udl } = pipeline.license;
   const released = await publishRelease({
     ...common, network: deps.network.config.key, description: `${model.name}, trained on ${dataset.name} v${dataset.version}`,
-    trainedOn: dataset.contentId, dir: workDir, rows: 0, files,
+    trainedOn: dataset.contentId, dir: workDir, rows: 0, files, license: spdx, udl,
     card: (release) => cardBytes(buildCard({
       ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
+      ...(spdx && { license: spdx }), ...(udl && { udl }),
       chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
     })),
   }, releaseDeps(deps));

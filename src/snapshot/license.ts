@@ -7,17 +7,9 @@
 // `snapshot.license`, an SPDX identifier). This module checks the spec and resolves it into
 // what releases carry: the SPDX identifier and the UDL as its tags.
 
-/** UDL terms as a pipeline gives them (issue 16; values checked by licenseProblems). */
-export interface UdlTerms {
-  commercialUse?: string;
-  derivations?: string;
-  licenseFee?: string;
-  currency?: string;
-  paymentAddress?: string;
-  paymentMode?: string;
-  expires?: string;
-  [term: string]: string | undefined;
-}
+import { udlProblems, udlTags, type UdlTerms } from './udl.js';
+
+export { UDL_TX_ID, UDL_VERSION, udlTags, type UdlTerms } from './udl.js';
 
 export interface LicenseSpec {
   spdx?: string;
@@ -40,7 +32,7 @@ export function licenseProblems(spec: unknown): string[] {
   const { spdx, udl, ...rest } = spec as Record<string, unknown>;
   const problems = Object.keys(rest).map((k) => `license.${k} is not a licence option (spdx, udl)`);
   if (spdx !== undefined && !(typeof spdx === 'string' && SPDX.test(spdx))) problems.push(`license.spdx ${JSON.stringify(spdx)} is not an SPDX identifier such as CC-BY-4.0`);
-  if (udl !== undefined && (typeof udl !== 'object' || udl === null || Array.isArray(udl))) problems.push('license.udl must be an object of UDL terms');
+  if (udl !== undefined) problems.push(...udlProblems(udl));
   return problems;
 }
 
@@ -50,11 +42,4 @@ export function resolveLicense(spec: string | LicenseSpec | undefined, legacy?: 
   const spdx = given.spdx ?? legacy;
   const udl = given.udl ? udlTags(given.udl) : undefined;
   return { ...(spdx && { spdx }), ...(udl && { udl }) };
-}
-
-/** The UDL's tags (to be completed with the UDL conventions: issue 16, lane udl). */
-export function udlTags(terms: UdlTerms): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const [term, value] of Object.entries(terms)) if (value !== undefined) tags[term] = value;
-  return tags;
 }
