@@ -23,7 +23,7 @@ import type { ReleaseDescription } from '../snapshot/describe.js';
 import { recordFields } from '../snapshot/fields.js';
 import { datasetDocuments } from './release-documents.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
-import { parquetColumns } from '../snapshot/parquet-types.js';
+import { parquetColumns, parquetContentType } from '../snapshot/parquet-types.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
 
@@ -63,21 +63,21 @@ export function releaseDeps(deps: PublishStageDeps) {
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
 export type Artifact = { kind: 'dataset' | 'model'; name: string } & Omit<ReleaseResult, 'files'>;
 
-const CONTENT_TYPES = { 'jsonl.gz': 'application/gzip', parquet: 'application/vnd.apache.parquet' } as const;
 
 export async function publishDataset(pipeline: Pipeline, runId: string, deps: PublishStageDeps): Promise<Artifact> {
   const dir = path.join(deps.stagingDir, runId);
   const format = pipeline.snapshot.format ?? 'jsonl.gz';
   const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
+  const columns = parquetColumns(recordFields(schema));
   const snapshot = await writeSnapshot({
     rows: deps.records.iterate(pipeline.dataset), dir, format,
     ...(pipeline.snapshot.targetChunkBytes && { targetChunkBytes: pipeline.snapshot.targetChunkBytes }),
-    ...(format === 'parquet' && { columns: parquetColumns(recordFields(schema)) }),
+    ...(format === 'parquet' && { columns }),
     compression: deps.compression,
   });
-  const chunks = await listedChunks(pipeline.dataset, snapshot, deps);
+  const contentType = format === 'parquet' ? parquetContentType(columns) : 'application/gzip';
+  const chunks = await listedChunks(pipeline.dataset, snapshot, contentType, deps);
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
-  const contentType = CONTENT_TYPES[format];
   const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
   const { spdx, udl } = pipeline.license;
   const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
@@ -125,11 +125,11 @@ export async function refuseEmpty(pipeline: Pipeline, counts: RunCounts, records
 }
 
 /** The chunks as the release lists them; unchanged content needs no lookups (it is no new version). */
-async function listedChunks(name: string, snapshot: Snapshot, deps: PublishStageDeps): Promise<ChunkInfo[]> {
+async function listedChunks(name: string, snapshot: Snapshot, contentType: string, deps: PublishStageDeps): Promise<ChunkInfo[]> {
   const latest = await deps.releases.latest(deps.network.config.key, name);
   if (latest?.digest === snapshot.digest) return snapshot.chunks;
   const { gateway, uploader } = deps.network;
-  return reuseByRows(snapshot.chunks, CONTENT_TYPES[snapshot.format], uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
+  return reuseByRows(snapshot.chunks, contentType, uploader.address, { gateway, uploads: deps.uploads, now: () => new Date() });
 }
 
 /**

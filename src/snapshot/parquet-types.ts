@@ -14,6 +14,7 @@
 // OPTIONAL: a field missing from a record and a null one are both null, as they are for a
 // JSON Lines reader that fills a table; a chunk must not fail in one format and not the other
 // over nullability.
+import { createHash } from 'node:crypto';
 import type { SchemaElement } from 'hyparquet';
 import type { RecordField } from './fields.js';
 
@@ -135,4 +136,16 @@ function civilFromDays(days: number): { year: number; month: number; day: number
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/**
+ * The content type of a Parquet chunk with these columns. Chunks are reused by their rows and
+ * their content type (dedup.ts): the same rows written with other column types (an older
+ * arkive's DOUBLE for integers, a schema whose bounds moved an INT32 to INT64) are another
+ * file, and one release mixing them would not load as one table in pyarrow. So the type names
+ * the layout: `; columns=` and the first 16 hex digits of the sha256 of the column list.
+ */
+export function parquetContentType(columns: readonly ParquetColumn[]): string {
+  const layout = JSON.stringify(columns.map((c) => [c.name, c.type ?? 'inferred']));
+  return `application/vnd.apache.parquet; columns=${createHash('sha256').update(layout).digest('hex').slice(0, 16)}`;
 }

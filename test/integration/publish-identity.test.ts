@@ -100,9 +100,11 @@ describe('identity does not depend on the compressor', () => {
     // A kept chunk is v1's very item, and the card lists that item's bytes, not pako's.
     for (const f of kept) expect(f).toEqual(before.get(f.path));
     const fresh = release.files.filter((f) => f.path.startsWith('data/') && !before.has(f.path)).reduce((n, f) => n + f.bytes, 0);
-    const card = release.files.find((f) => f.path === 'arkive.json')!.bytes;
+    // The card and the documents (croissant.json, README.md) are new with every version.
+    const cardAndDocuments = release.files.filter((f) => !f.path.startsWith('data/')).reduce((n, f) => n + f.bytes, 0);
+    expect(release.files.map((f) => f.path)).toEqual(expect.arrayContaining(['arkive.json', 'croissant.json', 'README.md']));
     const manifest = second.bytes - release.files.reduce((n, f) => n + f.bytes, 0);
-    expect(second.uploadedBytes).toBe(fresh + card + manifest);
+    expect(second.uploadedBytes).toBe(fresh + cardAndDocuments + manifest);
   }, 120_000);
 });
 

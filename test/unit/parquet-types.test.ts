@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { rowsSha256 } from '../../src/snapshot/canonical-rows.js';
 import type { SnapshotRow } from '../../src/snapshot/chunker.js';
 import { recordFields } from '../../src/snapshot/fields.js';
-import { dateOfDays, daysOfDate, parquetColumns } from '../../src/snapshot/parquet-types.js';
+import { dateOfDays, daysOfDate, parquetColumns, parquetContentType } from '../../src/snapshot/parquet-types.js';
 import { parquetBytes } from '../../src/snapshot/parquet-writer.js';
 import { readChunk } from '../../src/snapshot/snapshot-reader.js';
 import { writeSnapshot } from '../../src/snapshot/snapshot.js';
@@ -146,5 +146,18 @@ describe('DATE days', () => {
     await expect(readChunk(foreign({ type: 'INT64' }, [2n ** 53n]), 'parquet'))
       .rejects.toMatchObject({ code: 'SNAPSHOT_BAD_CHUNK', message: expect.stringContaining('INT64 9007199254740992 is beyond') });
     expect(await readChunk(foreign({ type: 'INT64' }, [2n ** 53n - 1n, null]), 'parquet')).toEqual([{ v: 2 ** 53 - 1 }, { v: null }]);
+  });
+});
+
+describe('Parquet content type', () => {
+  it('names the column layout, so rows written with other column types are never reused as this chunk', () => {
+    const of = (schema: z.ZodObject) => parquetContentType(parquetColumns(recordFields(z.toJSONSchema(schema) as Record<string, unknown>)));
+    const small = of(z.object({ id: z.string(), n: z.int().min(0).max(10) }));
+    expect(small).toMatch(/^application\/vnd\.apache\.parquet; columns=[0-9a-f]{16}$/);
+    expect(of(z.object({ id: z.string(), n: z.int().min(0).max(10) }))).toBe(small);
+    expect(of(z.object({ id: z.string(), n: z.int() }))).not.toBe(small); // INT64 now
+    expect(of(z.object({ id: z.string(), n: z.number() }))).not.toBe(small); // DOUBLE
+    expect(of(z.object({ n: z.int().min(0).max(10), id: z.string() }))).not.toBe(small); // column order
+    expect(parquetContentType([{ name: 'id' }])).not.toBe(parquetContentType([{ name: 'id', type: 'string' }]));
   });
 });
