@@ -1,6 +1,7 @@
 // The train stage of a run: after the dataset release, train the pipeline's model on exactly
 // that release (streamed and verified like openDataset), and publish the checkpoint as a model
-// release whose card and tags name the dataset's content ID (Trained-On). A dataset release the
+// release whose card and tags name the dataset's content ID (Trained-On), with a Hugging Face
+// model card (README.md: training release, metrics, lineage, files). A dataset release the
 // latest model was already trained on trains nothing; training is expected to be deterministic,
 // so a killed run retrains to the same bytes and resumes its pending model release.
 import fs from 'node:fs';
