@@ -1,6 +1,7 @@
 // The train stage of a run: after the dataset release, train the pipeline's model on exactly
 // that release (streamed and verified like openDataset), and publish the checkpoint as a model
-// release whose card and tags name the dataset's content ID (Trained-On). A dataset release the
+// release whose card and tags name the dataset's content ID (Trained-On), with a Hugging Face
+// model card (README.md: training release, metrics, lineage, files). A dataset release the
 // latest model was already trained on trains nothing; training is expected to be deterministic,
 // so a killed run retrains to the same bytes and resumes its pending model release.
 import fs from 'node:fs';
@@ -12,11 +13,14 @@ import type { ModelsRepo, StoredTensor } from '../db/models-repo.js';
 import { ContentCache } from '../retrieve/content-cache.js';
 import { fetchFile } from '../retrieve/fetch-file.js';
 import { dataFilesOf, readRelease, type ReleaseFileRef } from '../retrieve/release-reader.js';
-import { buildCard, cardBytes, parseCard } from '../snapshot/card.js';
+import type { NumberedRelease } from '../archive/release-documents.js';
+import { buildCard, cardBytes, parseCard, type CardDocument } from '../snapshot/card.js';
+import type { ReleaseDescription } from '../snapshot/describe.js';
 import { readSafetensors } from '../snapshot/safetensors-reader.js';
 import { readChunk } from '../snapshot/snapshot-reader.js';
 import type { ModelSpec, Pipeline, PreviousModel, TrainResult } from './define.js';
 import { releaseDeps, type Artifact, type PublishStageDeps } from './publish-stage.js';
+import { modelDocuments } from './release-documents.js';
 
 export interface TrainStageDeps extends PublishStageDeps {
   models: ModelsRepo;
@@ -58,16 +62,24 @@ async function publishModel(
   })));
   const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
   const common = { kind: 'model' as const, name: model.name, pipeline: pipeline.name, runId };
-  // The model inherits the pipeline's licence: its tags and card carry the dataset's terms.
+  // The model inherits the pipeline's licence: its tags, card and model card carry the dataset's terms.
   const { spdx, udl } = pipeline.license;
+  const description = `${model.name}, trained on ${dataset.name} v${dataset.version}`;
+  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
+    ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
+    chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
+    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(documents && { documents }),
+  });
+  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, model.name))[0]?.created_at;
+  const describe = (release: NumberedRelease): ReleaseDescription => ({
+    card: cardOf(release), description, createdAt: release.createdAt, firstCreatedAt: firstCreatedAt ?? release.createdAt,
+    publisher: deps.network.uploader.address, fields: [], dataset: { name: dataset.name, version: dataset.version },
+  });
   const released = await publishRelease({
-    ...common, network: deps.network.config.key, description: `${model.name}, trained on ${dataset.name} v${dataset.version}`,
-    trainedOn: dataset.contentId, dir: workDir, rows: 0, files, license: spdx, udl,
-    card: (release) => cardBytes(buildCard({
-      ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
-      ...(spdx && { license: spdx }), ...(udl && { udl }),
-      chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
-    })),
+    ...common, network: deps.network.config.key, description, license: spdx, udl,
+    trainedOn: dataset.contentId, dir: workDir, rows: 0, files,
+    documents: (release) => modelDocuments(describe(release)),
+    card: (release, documents) => cardBytes(cardOf(release, documents)),
   }, releaseDeps(deps));
   await deps.models.save(deps.network.config.key, {
     name: model.name, version: released.version, runId, trainedOn: dataset.contentId,

@@ -16,6 +16,8 @@ export interface ReleaseDescription {
   publisher: string;
   /** Dataset releases: the records' fields, from the card's schema (fields.ts). */
   fields: RecordField[];
+  /** Model releases: the name and version of the dataset release trained on (card.trainedOn is its content ID). */
+  dataset?: { name: string; version: number };
 }
 
 /** Paths of the documents in every release root. */

@@ -30,7 +30,7 @@ describe('arkive run on the local network', () => {
     const model = JSON.parse((await arkive(['show', 'reviews-model@latest', '--json', '--home', home])).stdout);
     expect(model).toMatchObject({ kind: 'model', version: 1, trainedOn: run.artifacts[0].contentId, card: { format: 'safetensors', pipeline: 'reviews' } });
     expect(model.metrics.accuracy).toBeGreaterThanOrEqual(model.metrics.baseline + 0.1);
-    expect(model.files.map((f: { path: string }) => f.path)).toEqual(['arkive.json', 'model.safetensors']);
+    expect(model.files.map((f: { path: string }) => f.path)).toEqual(['arkive.json', 'README.md', 'model.safetensors']);
     const modelVersions = JSON.parse((await arkive(['versions', 'reviews-model', '--json', '--home', home])).stdout);
     expect(modelVersions).toEqual([expect.objectContaining({ kind: 'model', version: 1, trainedOn: run.artifacts[0].contentId, metrics: model.metrics })]);
 
