@@ -1,9 +1,6 @@
-// Reads the YAML front matter of a card (README.md) with js-yaml, a real YAML parser. js-yaml
-// is in node_modules (through another package) without type declarations, so it is loaded
-// with require and given the one signature the tests use.
-import { createRequire } from 'node:module';
-
-const jsYaml = createRequire(import.meta.url)('js-yaml') as { load(text: string, options?: { json?: boolean }): unknown };
+// Reads the YAML front matter of a card (README.md) with js-yaml, a real YAML parser (a
+// devDependency: the cards are written by arkive's own emitter, src/snapshot/yaml-block.ts).
+import jsYaml from 'js-yaml';
 
 /** Front matter and body of a Markdown file that opens with `---`, as the Hub splits them. */
 export function splitFrontMatter(text: string): { yaml: string; body: string } {
