@@ -122,8 +122,15 @@ describe('budgets and prices on a real dev stack', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const line = /dataset people v2: (\d+) bytes to upload in (\d+) item\(s\) \((\d+) bytes signed\), (\d+) bytes reused/.exec(dry.stdout);
     expect(line, dry.stdout).not.toBeNull();
-    const [, upload, , , reused] = line!.map(Number);
-    expect(reused).toBeGreaterThan(upload!); // most chunks are unchanged
+    const [, upload, items, , reused] = line!.map(Number);
+    // Most chunks are unchanged: the items to upload are the changed chunks, the card, the
+    // documents (croissant.json, README.md, new with every version) and the manifest.
+    const shown = await run(['show', 'people@v1', '--json', '--home', home], cwd);
+    expect(shown.code, shown.stderr).toBe(0);
+    const chunksV1 = (JSON.parse(shown.stdout) as { files: { path: string }[] }).files.filter((f) => f.path.startsWith('data/')).length;
+    expect(chunksV1).toBeGreaterThan(4);
+    expect(items! - 4).toBeLessThan(chunksV1 / 2);
+    expect(reused).toBeGreaterThan(0);
     const price = /price: (\d+) winston \(([\d.]+) AR\) at /.exec(dry.stdout)!;
     expect(dry.stdout).toMatch(new RegExp(`balance of ${stack.address}: \\d+ winston`));
     expect(dry.stdout).toMatch(/budget perRun: 1000000000000 winston \(1 AR\), spent 0 winston \(0 AR\), left 1000000000000 winston/);
