@@ -17,7 +17,7 @@ import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 import type { Release, ReleasesRepo } from '../db/releases-repo.js';
 import { isArchived, type UploadsRepo } from '../db/uploads-repo.js';
-import { buildCard, canonicalJson, cardBytes, parseCard, type CardDocument } from '../snapshot/card.js';
+import { buildCard, canonicalJson, cardBytes, parseCard, type CardDocument, type CardInput } from '../snapshot/card.js';
 import type { NumberedRelease } from '../archive/release-documents.js';
 import type { ReleaseDescription } from '../snapshot/describe.js';
 import { recordFields } from '../snapshot/fields.js';
@@ -63,7 +63,6 @@ export function releaseDeps(deps: PublishStageDeps) {
 /** What a run reports per released dataset or model (DESIGN.md, `run --json` artifacts). */
 export type Artifact = { kind: 'dataset' | 'model'; name: string } & Omit<ReleaseResult, 'files'>;
 
-
 export async function publishDataset(pipeline: Pipeline, runId: string, deps: PublishStageDeps): Promise<Artifact> {
   const dir = path.join(deps.stagingDir, runId);
   const format = pipeline.snapshot.format ?? 'jsonl.gz';
@@ -80,16 +79,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
   const { spdx, udl } = pipeline.license;
-  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
-    ...common, ...release, schema, format, chunks,
-    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),
-    ...(documents && { documents }),
-  });
-  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, pipeline.dataset))[0]?.created_at;
-  const describe = (release: NumberedRelease): ReleaseDescription => ({
-    card: cardOf(release), description: pipeline.description, createdAt: release.createdAt,
-    firstCreatedAt: firstCreatedAt ?? release.createdAt, publisher: deps.network.uploader.address, fields: recordFields(schema),
-  });
+  const contents = await releaseContents(pipeline, { ...common, schema, format, chunks }, deps);
   const result = await publishRelease({
     ...common,
     network: deps.network.config.key,
@@ -101,14 +91,38 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
     digest: snapshot.digest,
     rows: snapshot.rows,
     files: chunks.map(dataFile),
-    documents: (release) => datasetDocuments(describe(release)),
-    card: (release, documents) => cardBytes(cardOf(release, documents)),
+    ...contents,
     resume: async (pending) => (await pendingListing(pending, snapshot, deps))?.map(dataFile),
   }, releaseDeps(deps));
   if (!deps.dryRun) for (const chunk of snapshot.chunks) deps.cache?.put(chunk.sha256, fs.readFileSync(path.join(dir, chunk.path)));
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };
+}
+
+type CardBase = Pick<CardInput, 'kind' | 'name' | 'pipeline' | 'runId' | 'schema' | 'format' | 'chunks'>;
+
+/**
+ * The card and the documents for other tools (croissant.json, README.md) of the version being
+ * numbered: the documents are written from the card without its documents' listing, then the
+ * card lists them.
+ */
+async function releaseContents(pipeline: Pipeline, base: CardBase, deps: PublishStageDeps) {
+  const { spdx, udl } = pipeline.license;
+  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
+    ...base, ...release,
+    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),
+    ...(documents && { documents }),
+  });
+  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, base.name))[0]?.created_at;
+  const describe = (release: NumberedRelease): ReleaseDescription => ({
+    card: cardOf(release), description: pipeline.description, createdAt: release.createdAt,
+    firstCreatedAt: firstCreatedAt ?? release.createdAt, publisher: deps.network.uploader.address, fields: recordFields(base.schema),
+  });
+  return {
+    documents: (release: NumberedRelease) => datasetDocuments(describe(release)),
+    card: (release: NumberedRelease, documents: CardDocument[]) => cardBytes(cardOf(release, documents)),
+  };
 }
 
 /**
