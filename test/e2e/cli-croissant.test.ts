@@ -14,6 +14,7 @@ import { arkive } from '../helpers/cli.js';
 import { croissantProblems } from '../helpers/croissant-check.js';
 import { startDevStack, type DevStack } from '../helpers/dev-stack.js';
 import { startRewritingGateway } from '../helpers/rewriting-gateway.js';
+import { frontMatter } from '../helpers/yaml.js';
 
 type Json = Record<string, any>;
 
@@ -71,6 +72,27 @@ function fits(value: unknown, field: Json): boolean {
     default: return false;
   }
 }
+
+describe('README.md of every dataset release', () => {
+  it('is a Hugging Face dataset card: the card lists its sha256, and its YAML keys describe the release', async () => {
+    const HUB_BUCKETS = ['n<1K', '1K<n<10K', '10K<n<100K'];
+    for (const { name, contentId } of datasets) {
+      const readme = await served(`${stack.gateway}/${contentId}/README.md`);
+      const card = JSON.parse((await served(`${stack.gateway}/${contentId}/arkive.json`)).toString('utf8')) as Json;
+      expect(card.documents).toContainEqual(expect.objectContaining({ path: 'README.md', sha256: sha(readme), bytes: readme.length }));
+      const meta = frontMatter(readme.toString('utf8')) as Json;
+      expect(meta.pretty_name, name).toEqual(expect.stringContaining(name));
+      // transactions states a UDL (license: other, linked); the others CC-BY-4.0 only.
+      expect(meta.license, name).toBe(name === 'transactions' ? 'other' : 'cc-by-4.0');
+      if (name === 'transactions') expect(meta.license_link).toBe(`https://arweave.net/${card.udl.License}`);
+      expect(meta.configs).toEqual([{ config_name: 'default', data_files: [{ split: 'train', path: card.chunks.map((c: Json) => c.path) }] }]);
+      const features = (meta.dataset_info as Json).features as Json[];
+      expect(features.map((f) => f.name).sort()).toEqual(Object.keys(card.schema.properties).sort());
+      expect(features.every((f) => ['string', 'int32', 'int64', 'float64', 'bool', 'date32'].includes(f.dtype)), name).toBe(true);
+      expect(meta.size_categories).toEqual([HUB_BUCKETS[card.rows < 1000 ? 0 : card.rows < 10_000 ? 1 : 2]]);
+    }
+  });
+});
 
 describe('croissant.json', () => {
   it('is in every dataset release, verified by show --croissant, valid, and every contentUrl resolves on the gateway to the sha256 given', async () => {
