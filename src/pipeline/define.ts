@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { parseAmount, type AmountInput } from '../archive/amount.js';
 import { InputError } from '../errors.js';
 import { NAME_PATTERN } from '../snapshot/name.js';
-import { licenseProblems, resolveLicense, type LicenseSpec, type ReleaseLicense } from '../snapshot/license.js';
+import { licenseProblems, normaliseLicense, type LicenseSpec } from '../snapshot/license.js';
 import { keyProblems, resolveKey, type KeySpec } from './key-spec.js';
 import type { Extractor } from './source.js';
 import { normaliseSchedule, scheduleProblems, type Schedule, type ScheduleInput } from './schedule.js';
@@ -133,7 +133,8 @@ export interface Pipeline<S extends z.ZodType = z.ZodType> {
   readonly key: (record: z.output<S>) => string;
   /** The key's fields when the pipeline names them. */
   readonly keyFields?: readonly string[];
-  readonly license: ReleaseLicense;
+  /** The licence as given, in one shape (resolveLicense gives the tags releases carry). */
+  readonly license: LicenseSpec;
   readonly clean: (fields: Record<string, unknown>, ctx: CleanContext) => z.input<S> | Rejection;
   readonly schedule?: Schedule;
   readonly snapshot: SnapshotOptions;
@@ -157,7 +158,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     schema: spec.schema,
     key: key.key,
     ...(key.fields && { keyFields: key.fields }),
-    license: Object.freeze(resolveLicense(spec.license, spec.snapshot?.license)),
+    license: Object.freeze(normaliseLicense(spec.license, spec.snapshot?.license)),
     clean: spec.clean ?? ((fields) => fields as z.input<S>),
     ...(spec.schedule !== undefined && { schedule: normaliseSchedule(spec.schedule) }),
     snapshot: spec.snapshot ?? {},

@@ -26,6 +26,7 @@ import type { ContentCache } from '../retrieve/content-cache.js';
 import { parquetColumns, parquetContentType } from '../snapshot/parquet-types.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
 import type { Pipeline } from './define.js';
+import { resolveLicense } from '../snapshot/license.js';
 
 export interface PublishStageDeps {
   records: RecordsRepo;
@@ -78,7 +79,7 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   const chunks = await listedChunks(pipeline.dataset, snapshot, contentType, deps);
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
-  const { spdx, udl } = pipeline.license;
+  const { spdx, udl } = resolveLicense(pipeline.license);
   const contents = await releaseContents(pipeline, { ...common, schema, format, chunks }, deps);
   const result = await publishRelease({
     ...common,
@@ -108,7 +109,7 @@ type CardBase = Pick<CardInput, 'kind' | 'name' | 'pipeline' | 'runId' | 'schema
  * card lists them.
  */
 async function releaseContents(pipeline: Pipeline, base: CardBase, deps: PublishStageDeps) {
-  const { spdx, udl } = pipeline.license;
+  const { spdx, udl } = resolveLicense(pipeline.license);
   const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
     ...base, ...release,
     ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),

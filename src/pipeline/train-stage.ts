@@ -21,6 +21,7 @@ import { readChunk } from '../snapshot/snapshot-reader.js';
 import type { ModelSpec, Pipeline, PreviousModel, TrainResult } from './define.js';
 import { releaseDeps, type Artifact, type PublishStageDeps } from './publish-stage.js';
 import { modelDocuments } from './release-documents.js';
+import { resolveLicense } from '../snapshot/license.js';
 
 export interface TrainStageDeps extends PublishStageDeps {
   models: ModelsRepo;
@@ -63,7 +64,7 @@ async function publishModel(
   const schema = z.toJSONSchema(pipeline.schema) as Record<string, unknown>;
   const common = { kind: 'model' as const, name: model.name, pipeline: pipeline.name, runId };
   // The model inherits the pipeline's licence: its tags, card and model card carry the dataset's terms.
-  const { spdx, udl } = pipeline.license;
+  const { spdx, udl } = resolveLicense(pipeline.license);
   const description = `${model.name}, trained on ${dataset.name} v${dataset.version}`;
   const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
     ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,

@@ -36,6 +36,17 @@ export function licenseProblems(spec: unknown): string[] {
   return problems;
 }
 
+/**
+ * The spec in one shape, `{ spdx?, udl? }` (checked by licenseProblems first): what a Pipeline
+ * keeps, so that a pipeline derived from another (`definePipeline({ ...pipeline, sources })`)
+ * states the same licence.
+ */
+export function normaliseLicense(spec: string | LicenseSpec | undefined, legacy?: string): LicenseSpec {
+  const given = typeof spec === 'string' ? { spdx: spec } : spec ?? {};
+  const spdx = given.spdx ?? legacy;
+  return { ...(spdx && { spdx }), ...(given.udl && { udl: { ...given.udl } }) };
+}
+
 /** The licence of a pipeline's releases (checked by licenseProblems first); `legacy` is snapshot.license. */
 export function resolveLicense(spec: string | LicenseSpec | undefined, legacy?: string): ReleaseLicense {
   const given = typeof spec === 'string' ? { spdx: spec } : spec ?? {};
