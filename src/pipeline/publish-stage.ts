@@ -17,11 +17,9 @@ import type { RunCounts } from '../db/runs-repo.js';
 import { RuntimeFailure } from '../errors.js';
 import type { Release, ReleasesRepo } from '../db/releases-repo.js';
 import { isArchived, type UploadsRepo } from '../db/uploads-repo.js';
-import { buildCard, canonicalJson, cardBytes, parseCard, type CardDocument, type CardInput } from '../snapshot/card.js';
-import type { NumberedRelease } from '../archive/release-documents.js';
-import type { ReleaseDescription } from '../snapshot/describe.js';
+import { canonicalJson, parseCard } from '../snapshot/card.js';
 import { recordFields } from '../snapshot/fields.js';
-import { datasetDocuments } from './release-documents.js';
+import { datasetDocuments, releaseContents } from './release-documents.js';
 import type { ContentCache } from '../retrieve/content-cache.js';
 import { parquetColumns, parquetContentType } from '../snapshot/parquet-types.js';
 import { writeSnapshot, type ChunkInfo, type Snapshot, type SnapshotCompression } from '../snapshot/snapshot.js';
@@ -80,7 +78,13 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   const common = { kind: 'dataset' as const, name: pipeline.dataset, pipeline: pipeline.name, runId };
   const dataFile = (c: ChunkInfo) => ({ path: c.path, sha256: c.sha256, rowsSha256: c.rowsSha256, bytes: c.bytes, contentType });
   const { spdx, udl } = resolveLicense(pipeline.license);
-  const contents = await releaseContents(pipeline, { ...common, schema, format, chunks }, deps);
+  const contents = await releaseContents({
+    card: {
+      ...common, schema, format, chunks,
+      ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),
+    },
+    description: pipeline.description, fields: recordFields(schema), write: datasetDocuments,
+  }, deps);
   const result = await publishRelease({
     ...common,
     network: deps.network.config.key,
@@ -99,31 +103,6 @@ export async function publishDataset(pipeline: Pipeline, runId: string, deps: Pu
   fs.rmSync(dir, { recursive: true, force: true });
   const { files: _files, ...summary } = result;
   return { kind: 'dataset', name: pipeline.dataset, ...summary };
-}
-
-type CardBase = Pick<CardInput, 'kind' | 'name' | 'pipeline' | 'runId' | 'schema' | 'format' | 'chunks'>;
-
-/**
- * The card and the documents for other tools (croissant.json, README.md) of the version being
- * numbered: the documents are written from the card without its documents' listing, then the
- * card lists them.
- */
-async function releaseContents(pipeline: Pipeline, base: CardBase, deps: PublishStageDeps) {
-  const { spdx, udl } = resolveLicense(pipeline.license);
-  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
-    ...base, ...release,
-    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(pipeline.keyFields && { key: pipeline.keyFields }),
-    ...(documents && { documents }),
-  });
-  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, base.name))[0]?.created_at;
-  const describe = (release: NumberedRelease): ReleaseDescription => ({
-    card: cardOf(release), description: pipeline.description, createdAt: release.createdAt,
-    firstCreatedAt: firstCreatedAt ?? release.createdAt, publisher: deps.network.uploader.address, fields: recordFields(base.schema),
-  });
-  return {
-    documents: (release: NumberedRelease) => datasetDocuments(describe(release)),
-    card: (release: NumberedRelease, documents: CardDocument[]) => cardBytes(cardOf(release, documents)),
-  };
 }
 
 /**

@@ -13,14 +13,12 @@ import type { ModelsRepo, StoredTensor } from '../db/models-repo.js';
 import { ContentCache } from '../retrieve/content-cache.js';
 import { fetchFile } from '../retrieve/fetch-file.js';
 import { dataFilesOf, readRelease, type ReleaseFileRef } from '../retrieve/release-reader.js';
-import type { NumberedRelease } from '../archive/release-documents.js';
-import { buildCard, cardBytes, parseCard, type CardDocument } from '../snapshot/card.js';
-import type { ReleaseDescription } from '../snapshot/describe.js';
+import { parseCard } from '../snapshot/card.js';
 import { readSafetensors } from '../snapshot/safetensors-reader.js';
 import { readChunk } from '../snapshot/snapshot-reader.js';
 import type { ModelSpec, Pipeline, PreviousModel, TrainResult } from './define.js';
 import { releaseDeps, type Artifact, type PublishStageDeps } from './publish-stage.js';
-import { modelDocuments } from './release-documents.js';
+import { modelDocuments, releaseContents } from './release-documents.js';
 import { resolveLicense } from '../snapshot/license.js';
 
 export interface TrainStageDeps extends PublishStageDeps {
@@ -66,21 +64,18 @@ async function publishModel(
   // The model inherits the pipeline's licence: its tags, card and model card carry the dataset's terms.
   const { spdx, udl } = resolveLicense(pipeline.license);
   const description = `${model.name}, trained on ${dataset.name} v${dataset.version}`;
-  const cardOf = (release: NumberedRelease, documents?: CardDocument[]) => buildCard({
-    ...common, ...release, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
-    chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
-    ...(spdx && { license: spdx }), ...(udl && { udl }), ...(documents && { documents }),
-  });
-  const firstCreatedAt = (await deps.releases.versions(deps.network.config.key, model.name))[0]?.created_at;
-  const describe = (release: NumberedRelease): ReleaseDescription => ({
-    card: cardOf(release), description, createdAt: release.createdAt, firstCreatedAt: firstCreatedAt ?? release.createdAt,
-    publisher: deps.network.uploader.address, fields: [], dataset: { name: dataset.name, version: dataset.version },
-  });
+  const contents = await releaseContents({
+    card: {
+      ...common, schema, format: 'safetensors', trainedOn: dataset.contentId, metrics: result.metrics,
+      chunks: files.map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes, rows: 0, firstKey: '', lastKey: '' })),
+      ...(spdx && { license: spdx }), ...(udl && { udl }),
+    },
+    description, fields: [], dataset: { name: dataset.name, version: dataset.version }, write: modelDocuments,
+  }, deps);
   const released = await publishRelease({
     ...common, network: deps.network.config.key, description, license: spdx, udl,
     trainedOn: dataset.contentId, dir: workDir, rows: 0, files,
-    documents: (release) => modelDocuments(describe(release)),
-    card: (release, documents) => cardBytes(cardOf(release, documents)),
+    ...contents,
   }, releaseDeps(deps));
   await deps.models.save(deps.network.config.key, {
     name: model.name, version: released.version, runId, trainedOn: dataset.contentId,
